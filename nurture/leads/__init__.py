@@ -1,0 +1,1 @@
+"""Leads: validation, capture (API, forms, CSV), changes recorded on the timeline."""

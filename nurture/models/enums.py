@@ -1,0 +1,70 @@
+"""Closed vocabularies, stored as strings (native_enum=False) so Alembic sees changes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import Enum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MARKETER = "marketer"
+    REP = "rep"
+
+
+class LeadSource(StrEnum):
+    WEBINAR = "webinar"
+    CONFERENCE = "conference"
+    EBOOK = "ebook"
+    TRADE_SHOW = "trade_show"
+    WEBSITE = "website"
+    REFERRAL = "referral"
+    IMPORT = "import"
+    OTHER = "other"
+
+
+class LifecycleStage(StrEnum):
+    """Ordered: a lead moves forward only, except by a recorded recycle."""
+
+    SUBSCRIBER = "subscriber"
+    LEAD = "lead"
+    MQL = "mql"
+    SQL = "sql"
+    OPPORTUNITY = "opportunity"
+    CUSTOMER = "customer"
+
+    @property
+    def rank(self) -> int:
+        return list(LifecycleStage).index(self)
+
+
+class LeadStatus(StrEnum):
+    NEW = "new"
+    ATTEMPTING = "attempting"
+    CONNECTED = "connected"
+    QUALIFIED = "qualified"
+    UNQUALIFIED = "unqualified"
+    BAD_TIMING = "bad_timing"
+
+
+class OwnerTeam(StrEnum):
+    MARKETING = "marketing"
+    SALES = "sales"
+
+
+class ConsentBasis(StrEnum):
+    CONSENT = "consent"
+    LEGITIMATE_INTEREST = "legitimate_interest"
+    CONTRACT = "contract"
+    NONE = "none"
+
+
+def str_enum(enum_cls: type[StrEnum]) -> Enum:
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )

@@ -1,0 +1,33 @@
+"""The navigation, by role: each user sees only what they may use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from flask_login import current_user
+
+from nurture.models import Role
+
+ALL = (Role.ADMIN, Role.MARKETER, Role.REP)
+NAV = [
+    ("admin_leads.index", "Leads", ALL),
+    ("admin_imports.new", "Import", (Role.ADMIN, Role.MARKETER)),
+    ("admin_forms.index", "Forms", (Role.ADMIN, Role.MARKETER)),
+    ("admin_outbox.index", "Outbox", (Role.ADMIN, Role.MARKETER)),
+    ("admin_users.index", "Users", (Role.ADMIN,)),
+]
+
+
+def nav_items() -> list[tuple[str, str, tuple[Role, ...]]]:
+    if not current_user.is_authenticated:
+        return []
+    return [
+        item for item in NAV if current_user.role in item[2] and item[0] in current_app.view_functions
+    ]
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        return {"nav_items": nav_items}

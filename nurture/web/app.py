@@ -1,0 +1,75 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session, sessionmaker
+
+from nurture.config import Settings
+from nurture.db.engine import make_engine, make_sessionmaker
+from nurture.web import auth, db, errors
+from nurture.web.admin import nav
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    session_factory: sessionmaker[Session] | None = None,
+    test_config: dict[str, Any] | None = None,
+) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(
+        "nurture",
+        template_folder=str(TEMPLATES),
+        static_folder=str(STATIC),
+        instance_path=str(settings.instance_path.resolve()),
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["nurture.settings"] = settings
+    if session_factory is None:
+        session_factory = make_sessionmaker(make_engine(settings.database_url))
+    app.extensions["nurture.sessionmaker"] = session_factory
+
+    db.init_app(app)
+    auth.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    errors.init_app(app)
+    nav.init_app(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from nurture.web.admin import blueprints as admin_blueprints
+    from nurture.web.api import blueprint as api_blueprint
+    from nurture.web.public import blueprint as public_blueprint
+
+    for bp in admin_blueprints:
+        app.register_blueprint(bp)
+    app.register_blueprint(api_blueprint)
+    csrf.exempt(api_blueprint)  # bearer tokens, no cookies: CSRF does not apply
+    app.register_blueprint(public_blueprint)

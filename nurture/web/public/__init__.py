@@ -1,0 +1,5 @@
+"""Public endpoints (no login): form capture, later tracking and unsubscribe."""
+
+from flask import Blueprint
+
+blueprint = Blueprint("public", __name__)

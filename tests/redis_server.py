@@ -1,0 +1,41 @@
+"""The test Redis: the local server in a database that is empty, else an embedded one."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import redis
+
+from nurture.runtime.redis_server import EmbeddedRedis
+
+LOCAL_URL = os.environ.get("NURTURE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def _empty_local_db() -> str | None:
+    try:
+        client = redis.Redis.from_url(LOCAL_URL, socket_connect_timeout=2)
+        client.ping()
+    except redis.RedisError:
+        return None
+    for db in range(15, 0, -1):
+        url = f"{LOCAL_URL.rstrip('/')}/{db}"
+        if redis.Redis.from_url(url).dbsize() == 0:
+            return url
+    return None
+
+
+@contextmanager
+def test_redis(directory: Path) -> Iterator[str]:
+    url = _empty_local_db()
+    if url is not None:
+        yield url
+        redis.Redis.from_url(url).flushdb()
+        return
+    server = EmbeddedRedis(directory)
+    try:
+        yield server.start()
+    finally:
+        server.stop()

@@ -83,7 +83,7 @@ def normalize_email(value: object) -> tuple[str | None, str | None]:
     return normalized, None
 
 
-def _parse_datetime(value: object) -> tuple[datetime | None, str | None]:
+def parse_datetime(value: object) -> tuple[datetime | None, str | None]:
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str):
@@ -134,7 +134,7 @@ def _validate_custom(value: object) -> tuple[dict[str, Any] | None, str | None]:
     return clean, None
 
 
-def _validate_enum(enum_cls: type[StrEnum], value: object) -> tuple[StrEnum | None, str | None]:
+def validate_enum(enum_cls: type[StrEnum], value: object) -> tuple[StrEnum | None, str | None]:
     if isinstance(value, str):
         token = value.strip().lower().replace(" ", "_").replace("-", "_")
         for member in enum_cls:
@@ -236,11 +236,11 @@ def validate_lead_input(
             else:
                 errors[key] = REQUIRED if not partial else "Cannot be cleared"
             continue
-        check(key, lambda v, enum_cls=enum_cls: _validate_enum(enum_cls, v), out.lead)
+        check(key, lambda v, enum_cls=enum_cls: validate_enum(enum_cls, v), out.lead)
     check("phone", _validate_phone, out.lead)
     check("country", _validate_country, out.lead)
     check("timezone", _validate_timezone, out.lead)
-    check("consent_at", lambda v: (None, None) if v in (None, "") else _parse_datetime(v), out.lead)
+    check("consent_at", lambda v: (None, None) if v in (None, "") else parse_datetime(v), out.lead)
     check("custom_fields", lambda v: ({}, None) if v is None else _validate_custom(v), out.lead)
 
     check("company", lambda v: clean_text(v, 200), out.company)

@@ -3,3 +3,6 @@
 from flask import Blueprint
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
+
+# Route modules attach their views to the blueprint.
+from nurture.web.api import leads, openapi  # noqa: E402,F401

@@ -1,0 +1,7 @@
+"""Admin: imports (to be built)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("admin_imports", __name__, url_prefix="/imports")

@@ -1,0 +1,1 @@
+"""API: leads (to be built)."""

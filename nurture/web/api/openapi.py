@@ -1,0 +1,1 @@
+"""API: openapi (to be built)."""

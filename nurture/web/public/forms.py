@@ -1,0 +1,1 @@
+"""Public form capture: POST /f/<form_key> (to be built)."""

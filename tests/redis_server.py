@@ -20,6 +20,8 @@ def _empty_local_db() -> str | None:
         client.ping()
     except redis.RedisError:
         return None
+    if os.environ.get("NURTURE_TEST_REDIS_DB"):  # parallel runs on one machine each take their own
+        return f"{LOCAL_URL.rstrip('/')}/{int(os.environ['NURTURE_TEST_REDIS_DB'])}"
     for db in range(15, 0, -1):
         url = f"{LOCAL_URL.rstrip('/')}/{db}"
         if redis.Redis.from_url(url).dbsize() == 0:

@@ -132,3 +132,11 @@ def login(client: FlaskClient, account: Account) -> None:
     token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
     response = client.post("/login", data={"email": account.user.email, "password": account.password, "csrf_token": token})
     assert response.status_code == 302, response.get_data(as_text=True)
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[Any]:
+    from tests.smtp_server import SmtpSink
+
+    with SmtpSink() as sink:
+        yield sink

@@ -23,6 +23,13 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
+def limiter_storage_uri(redis_url: str | None) -> str:
+    """The `limits` package spells a Redis unix socket ``redis+unix://``."""
+    if not redis_url:
+        return "memory://"
+    return "redis+" + redis_url if redis_url.startswith("unix://") else redis_url
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -43,7 +50,7 @@ def create_app(
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
         WTF_CSRF_TIME_LIMIT=None,
-        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_STORAGE_URI=limiter_storage_uri(settings.redis_url),
         RATELIMIT_HEADERS_ENABLED=True,
     )
     if test_config:

@@ -1,0 +1,3 @@
+from nurture.cli.main import main
+
+main()

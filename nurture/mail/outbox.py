@@ -1,0 +1,29 @@
+"""The embedded default transport: mail is kept in the database and shown in the admin."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from nurture.mail.transport import Delivery, Envelope
+from nurture.models import OutboxMessage
+
+
+class OutboxTransport:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def send(self, envelope: Envelope) -> Delivery:
+        self.session.add(
+            OutboxMessage(
+                message_id=envelope.message_id,
+                mail_from=envelope.mail_from,
+                rcpt_to=envelope.rcpt_to,
+                subject=envelope.subject[:998],
+                raw=envelope.raw,
+            )
+        )
+        self.session.flush()
+        return Delivery(True, 250, "kept in outbox")
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,34 @@
+"""The transport interface (after listmonk's Messenger): SMTP and the outbox are interchangeable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Envelope:
+    mail_from: str
+    rcpt_to: str
+    message_id: str
+    subject: str
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One recipient's outcome: accepted, or the server's code and text."""
+
+    accepted: bool
+    code: int
+    detail: str = ""
+
+    @property
+    def permanent_failure(self) -> bool:
+        return not self.accepted and 500 <= self.code < 600
+
+
+class Transport(Protocol):
+    def send(self, envelope: Envelope) -> Delivery: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,94 @@
+"""``nurture scheduler``: the one loop that runs periodic work (no overlapping crons).
+
+A Redis lock with a lease makes a second scheduler wait instead of doubling
+work; correctness never depends on it, since due work is claimed in the
+database (DESIGN.md, invariant 1).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+
+from nurture.config import Settings
+from workers import context
+from workers.connection import redis_connection
+
+log = logging.getLogger("nurture.scheduler")
+LOCK_KEY = "nurture:scheduler:lock"
+HEARTBEAT_KEY = "nurture:scheduler:heartbeat"
+LEASE_SECONDS = 30
+
+
+@dataclass
+class PeriodicTask:
+    name: str
+    every_seconds: float
+    run: Callable[[Settings, Redis], Any]
+    last_run: float = 0.0
+
+
+def periodic_tasks() -> list[PeriodicTask]:
+    """The schedule, as a plain list (after redash's schedule.py). Later issues add due-work claiming."""
+    return [PeriodicTask("heartbeat", 5, _heartbeat)]
+
+
+def _heartbeat(_settings: Settings, connection: Redis) -> None:
+    connection.set(HEARTBEAT_KEY, f"{time.time():.0f}", ex=60)
+
+
+class Scheduler:
+    def __init__(self, settings: Settings, tasks: list[PeriodicTask] | None = None, tick: float = 0.5):
+        self.settings = settings
+        self.connection = redis_connection(settings)
+        self.tasks = tasks if tasks is not None else periodic_tasks()
+        self.tick = tick
+        self.identity = f"{socket.gethostname()}:{id(self)}"
+        self.stopping = False
+
+    def _hold_lock(self) -> bool:
+        if self.connection.set(LOCK_KEY, self.identity, nx=True, ex=LEASE_SECONDS):
+            return True
+        if self.connection.get(LOCK_KEY) == self.identity.encode():
+            self.connection.expire(LOCK_KEY, LEASE_SECONDS)
+            return True
+        return False
+
+    def run_once(self, now: float | None = None) -> list[str]:
+        if not self._hold_lock():
+            return []
+        now = time.monotonic() if now is None else now
+        ran = []
+        for task in self.tasks:
+            if now - task.last_run >= task.every_seconds:
+                task.last_run = now
+                try:
+                    task.run(self.settings, self.connection)
+                    ran.append(task.name)
+                except Exception:  # one failing task must not stop the others
+                    log.exception("periodic task %s failed", task.name)
+        return ran
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, lambda *_: self.stop())
+        signal.signal(signal.SIGINT, lambda *_: self.stop())
+        while not self.stopping:
+            self.run_once()
+            time.sleep(self.tick)
+        if self.connection.get(LOCK_KEY) == self.identity.encode():
+            self.connection.delete(LOCK_KEY)
+
+    def stop(self) -> None:
+        self.stopping = True
+
+
+def run_scheduler(settings: Settings) -> None:
+    context.configure(settings)
+    Scheduler(settings).run()

@@ -3,11 +3,13 @@
 from nurture.db.base import Base
 from nurture.models.api_token import ApiToken
 from nurture.models.company import Company
+from nurture.models.email_event import EmailEvent
 from nurture.models.enums import ConsentBasis, LeadSource, LeadStatus, LifecycleStage, OwnerTeam, Role
 from nurture.models.form import Form
 from nurture.models.lead import Lead
 from nurture.models.lead_event import LeadEvent
 from nurture.models.outbox_message import OutboxMessage
+from nurture.models.suppression import Suppression
 from nurture.models.user import User
 
 __all__ = [
@@ -15,6 +17,7 @@ __all__ = [
     "Base",
     "Company",
     "ConsentBasis",
+    "EmailEvent",
     "Form",
     "Lead",
     "LeadEvent",
@@ -24,5 +27,6 @@ __all__ = [
     "OutboxMessage",
     "OwnerTeam",
     "Role",
+    "Suppression",
     "User",
 ]

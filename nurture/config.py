@@ -28,6 +28,20 @@ class Settings:
     max_body_bytes: int = 1_000_000
     form_rate_limit: str = "30 per minute"
     default_timezone: str = "UTC"
+    # Sender identity and the postal address every marketing email must show.
+    sender_email: str = "news@example.com"
+    sender_name: str = "Nurture"
+    postal_address: str = "Set NURTURE_POSTAL_ADDRESS: your company's postal address"
+    # At most this many marketing emails per lead in any 24 hours (0: no cap); more wait, never drop.
+    frequency_cap_per_day: int = 1
+    # Sending: enrollments claimed per batch, and the leases that make crashed work visible.
+    batch_size: int = 100
+    claim_lease_seconds: float = 300.0
+    send_lease_seconds: float = 120.0
+    retry_backoff_seconds: tuple[float, ...] = (60.0, 300.0, 900.0, 3600.0, 14400.0)
+    smtp_timeout_seconds: float = 20.0
+    # Test instrumentation: "point:n" kills the worker at the n-th pass of a fault point.
+    fault: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, instance_path: Path | None = None) -> Settings:
@@ -44,6 +58,17 @@ class Settings:
             instance_path=instance,
             form_rate_limit=env.get("NURTURE_FORM_RATE_LIMIT") or cls.form_rate_limit,
             default_timezone=env.get("NURTURE_DEFAULT_TIMEZONE") or cls.default_timezone,
+            sender_email=env.get("NURTURE_SENDER_EMAIL") or cls.sender_email,
+            sender_name=env.get("NURTURE_SENDER_NAME") or cls.sender_name,
+            postal_address=env.get("NURTURE_POSTAL_ADDRESS") or cls.postal_address,
+            frequency_cap_per_day=int(env.get("NURTURE_FREQUENCY_CAP_PER_DAY") or cls.frequency_cap_per_day),
+            batch_size=int(env.get("NURTURE_BATCH_SIZE") or cls.batch_size),
+            claim_lease_seconds=float(env.get("NURTURE_CLAIM_LEASE_SECONDS") or cls.claim_lease_seconds),
+            send_lease_seconds=float(env.get("NURTURE_SEND_LEASE_SECONDS") or cls.send_lease_seconds),
+            retry_backoff_seconds=tuple(
+                float(x) for x in (env.get("NURTURE_RETRY_BACKOFF_SECONDS") or "60,300,900,3600,14400").split(",")
+            ),
+            fault=env.get("NURTURE_FAULT") or None,
         )
 
     def with_(self, **changes: object) -> Settings:

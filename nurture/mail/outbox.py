@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from nurture.mail.transport import Delivery, Envelope
+from nurture.mail.transport import NOT_CLAIMED, BeforeData, Delivery, Envelope
 from nurture.models import OutboxMessage
 
 
@@ -12,7 +12,9 @@ class OutboxTransport:
     def __init__(self, session: Session):
         self.session = session
 
-    def send(self, envelope: Envelope) -> Delivery:
+    def send(self, envelope: Envelope, before_data: BeforeData | None = None) -> Delivery:
+        if before_data is not None and not before_data():
+            return NOT_CLAIMED
         self.session.add(
             OutboxMessage(
                 message_id=envelope.message_id,

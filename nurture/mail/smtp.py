@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 from urllib.parse import urlsplit
 
-from nurture.mail.transport import Delivery, Envelope
+from nurture.mail.transport import NOT_CLAIMED, BeforeData, Delivery, Envelope
 
 # Well under any job timeout, so a stuck server cannot outlive the job's lease.
 SOCKET_TIMEOUT = 20.0
@@ -40,21 +40,36 @@ class SmtpTransport:
             self._conn = conn
         return self._conn
 
-    def send(self, envelope: Envelope) -> Delivery:
+    def send(self, envelope: Envelope, before_data: BeforeData | None = None) -> Delivery:
+        """MAIL and RCPT first, then ``before_data`` (the caller's commit), then DATA.
+
+        A crash before DATA leaves nothing at the server (an open transaction is
+        dropped with the connection), so only the DATA round trip is ambiguous.
+        """
         try:
             conn = self._connection()
-            refused = conn.sendmail(envelope.mail_from, [envelope.rcpt_to], envelope.raw)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, text = exc.recipients.get(envelope.rcpt_to, (550, b"refused"))
-            return Delivery(False, code, text.decode(errors="replace"))
+            code, text = conn.mail(envelope.mail_from)
+            if code != 250:
+                conn.rset()
+                return Delivery(False, code, text.decode(errors="replace"))
+            code, text = conn.rcpt(envelope.rcpt_to)
+            if code not in (250, 251):
+                conn.rset()
+                return Delivery(False, code, text.decode(errors="replace"))
+            if before_data is not None and not before_data():
+                conn.rset()
+                return NOT_CLAIMED
+            code, text = conn.data(envelope.raw)
+        except smtplib.SMTPServerDisconnected as exc:
+            self.close()
+            return Delivery(False, 0, f"connection error: {exc}")
         except smtplib.SMTPResponseException as exc:
             self.close()
             return Delivery(False, exc.smtp_code, exc.smtp_error.decode(errors="replace"))
         except (OSError, smtplib.SMTPException) as exc:
             self.close()
             return Delivery(False, 0, f"connection error: {exc}")
-        if refused:
-            code, text = refused[envelope.rcpt_to]
+        if code != 250:
             return Delivery(False, code, text.decode(errors="replace"))
         return Delivery(True, 250)
 

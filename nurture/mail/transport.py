@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
+
+# Called once the server accepted the recipient, right before DATA: the caller
+# commits "sending" there. Returning False abandons the message (RSET).
+BeforeData = Callable[[], bool]
 
 
 @dataclass(frozen=True)
@@ -28,7 +33,10 @@ class Delivery:
         return not self.accepted and 500 <= self.code < 600
 
 
+NOT_CLAIMED = Delivery(False, 0, "not claimed")
+
+
 class Transport(Protocol):
-    def send(self, envelope: Envelope) -> Delivery: ...
+    def send(self, envelope: Envelope, before_data: BeforeData | None = None) -> Delivery: ...
 
     def close(self) -> None: ...

@@ -1,0 +1,82 @@
+"""Enrolling leads, and ending enrollments with a reason on the lead's timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from campaigns.models import Enrollment, EnrollmentState, ReenrollPolicy, Sequence, SequenceStatus
+from campaigns.versions import definition_of
+from nurture.errors import ValidationError
+from nurture.leads.timeline import record_event
+from nurture.models import Lead, Suppression
+
+LIVE = (EnrollmentState.ACTIVE, EnrollmentState.PAUSED)
+
+
+def refusal(session: Session, sequence: Sequence, lead: Lead) -> str | None:
+    """Why ``lead`` cannot be enrolled in ``sequence`` now, or None."""
+    if sequence.status != SequenceStatus.ACTIVE:
+        return f"The sequence is {sequence.status.value}, not active"
+    if sequence.current_version_id is None:
+        return "The sequence has no version"
+    suppression = session.scalar(select(Suppression).where(Suppression.email == lead.email))
+    if suppression is not None:
+        return f"The address is suppressed ({suppression.reason.replace('_', ' ')})"
+    previous = session.scalars(
+        select(Enrollment.state).where(Enrollment.lead_id == lead.id, Enrollment.sequence_id == sequence.id)
+    ).all()
+    if any(state in LIVE for state in previous):
+        return "Already enrolled in this sequence"
+    if previous and sequence.reenroll == ReenrollPolicy.NEVER:
+        return "Already went through this sequence (re-enrollment is off)"
+    return None
+
+
+def enroll(session: Session, sequence: Sequence, lead: Lead, *, now: datetime, by: str) -> Enrollment:
+    reason = refusal(session, sequence, lead)
+    if reason:
+        raise ValidationError({"lead_id": reason})
+    definition = definition_of(session, sequence.current_version_id)  # type: ignore[arg-type]
+    enrollment = Enrollment(
+        lead_id=lead.id,
+        sequence_id=sequence.id,
+        version_id=sequence.current_version_id,
+        current_step=definition.first_step,
+        step_started_at=now,
+        next_run_at=now,
+        enrolled_by=by[:200],
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(enrollment)
+    except IntegrityError:  # a concurrent enroll won
+        raise ValidationError({"lead_id": "Already enrolled in this sequence"}) from None
+    record_event(session, lead, "enrolled", f"Enrolled in '{sequence.name}' by {by}", {"sequence_id": sequence.id})
+    return enrollment
+
+
+def finish(
+    session: Session, enrollment: Enrollment, lead: Lead, state: EnrollmentState, reason: str, now: datetime
+) -> None:
+    """Complete or exit an enrollment; the reason goes on the lead's timeline."""
+    enrollment.state = state
+    enrollment.exit_reason = reason[:200]
+    enrollment.finished_at = now
+    enrollment.next_run_at = None
+    enrollment.claim_token = None
+    enrollment.current_step = None
+    kind = "sequence_completed" if state == EnrollmentState.COMPLETED else "sequence_exited"
+    record_event(session, lead, kind, reason, {"sequence_id": enrollment.sequence_id, "enrollment_id": enrollment.id})
+
+
+def exit_live_enrollments(session: Session, lead: Lead, reason: str, now: datetime) -> int:
+    """End every live enrollment of a lead (unsubscribe, bounce, handoff)."""
+    rows = session.scalars(select(Enrollment).where(Enrollment.lead_id == lead.id, Enrollment.state.in_(LIVE))).all()
+    for enrollment in rows:
+        finish(session, enrollment, lead, EnrollmentState.EXITED, reason, now)
+    return len(rows)

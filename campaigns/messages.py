@@ -1,0 +1,84 @@
+"""Turning a ledger row into the exact bytes to send: render, track, assemble."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import zlib
+from typing import Any
+
+from campaigns.models import Send
+from campaigns.steps import EmailStep, EmailVariant, SequenceDefinition
+from campaigns.versions import compiled_variant
+from nurture.config import Settings
+from nurture.mail.mime import MimeParts, build_message
+from nurture.mail.tokens import TokenSigner
+from nurture.mail.tracking import add_open_pixel, track_links
+from nurture.mail.transport import Envelope
+from nurture.models import Lead, User
+
+LEAD_FIELDS = ("first_name", "last_name", "email", "title", "phone", "country", "budget", "authority", "need", "timeline")
+
+
+def choose_variant(step: EmailStep, enrollment_id: int) -> EmailVariant:
+    """A stable weighted pick: the same enrollment always gets the same variant."""
+    total = sum(v.weight for v in step.variants)
+    point = zlib.crc32(f"{enrollment_id}:{step.id}".encode()) % total
+    for variant in step.variants:
+        if point < variant.weight:
+            return variant
+        point -= variant.weight
+    return step.variants[0]
+
+
+def message_id_for(send_id: int, settings: Settings) -> str:
+    """Derived from the ledger row, so a resend attempt of the same row is recognisable."""
+    digest = hmac.new(settings.secret_key.encode(), str(send_id).encode(), hashlib.sha256).hexdigest()[:16]
+    domain = settings.sender_email.rsplit("@", 1)[-1]
+    return f"<n{send_id}.{digest}@{domain}>"
+
+
+def render_context(lead: Lead, owner: User | None, settings: Settings, sender_name: str, unsubscribe_url: str) -> dict[str, Any]:
+    company = lead.company
+    return {
+        "lead": {**{name: getattr(lead, name) for name in LEAD_FIELDS}, "custom": dict(lead.custom_fields or {})},
+        "company": {"name": company.name, "domain": company.domain, "industry": company.industry} if company else {},
+        "owner": {"name": owner.name, "email": owner.email} if owner else {},
+        "sender_name": sender_name,
+        "unsubscribe_url": unsubscribe_url,
+        "postal_address": settings.postal_address,
+    }
+
+
+def build_envelope(
+    send: Send,
+    lead: Lead,
+    owner: User | None,
+    definition: SequenceDefinition,
+    step: EmailStep,
+    variant: EmailVariant,
+    settings: Settings,
+    signer: TokenSigner,
+) -> Envelope:
+    sender_email = definition.from_email or settings.sender_email
+    sender_name = definition.from_name or settings.sender_name
+    unsubscribe_url = f"{settings.base_url}/u/{signer.unsubscribe_token(send.id)}"
+    compiled = compiled_variant(definition, variant)
+    rendered = compiled.render(render_context(lead, owner, settings, sender_name, unsubscribe_url))
+    html = track_links(rendered.html, send.id, signer, settings.base_url, skip=frozenset({unsubscribe_url}))
+    html = add_open_pixel(html, send.id, signer, settings.base_url)
+    message_id = message_id_for(send.id, settings)
+    raw = build_message(
+        MimeParts(
+            from_name=sender_name,
+            from_email=sender_email,
+            to=lead.email,
+            subject=rendered.subject,
+            message_id=message_id,
+            text=rendered.text,
+            html=html,
+            list_unsubscribe=unsubscribe_url,
+            extra_headers=(("X-Nurture-Send", str(send.id)),),
+        )
+    )
+    return Envelope(sender_email, lead.email, message_id, rendered.subject, raw)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from campaigns.claiming import Claim
+from campaigns.execution import run_claim
 from nurture.mail.system_email import send_system_email
 from nurture.models import User
 from workers.context import job_session, settings
+from workers.transports import transport_for_job
 
 
 def send_test_email(user_id: int) -> str:
@@ -22,3 +25,10 @@ def send_test_email(user_id: int) -> str:
         )
         session.commit()
         return "sent" if delivery.accepted else f"failed {delivery.code} {delivery.detail}"
+
+
+def run_send_batch(enrollment_ids: list[int], claim_token: str) -> dict[str, int]:
+    """Run one claimed batch of enrollments (ids in; the engine does the work)."""
+    with job_session() as session:
+        transport = transport_for_job(settings(), session)
+        return dict(run_claim(session, settings(), Claim(claim_token, enrollment_ids), transport))

@@ -20,6 +20,7 @@ from redis import Redis
 from nurture.config import Settings
 from workers import context
 from workers.connection import redis_connection
+from workers.dispatch import dispatch_due
 
 log = logging.getLogger("nurture.scheduler")
 LOCK_KEY = "nurture:scheduler:lock"
@@ -37,7 +38,7 @@ class PeriodicTask:
 
 def periodic_tasks() -> list[PeriodicTask]:
     """The schedule, as a plain list (after redash's schedule.py). Later issues add due-work claiming."""
-    return [PeriodicTask("heartbeat", 5, _heartbeat)]
+    return [PeriodicTask("heartbeat", 5, _heartbeat), PeriodicTask("dispatch_due", 1, dispatch_due)]
 
 
 def _heartbeat(_settings: Settings, connection: Redis) -> None:

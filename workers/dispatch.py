@@ -1,0 +1,42 @@
+"""The scheduler's main periodic task: claim due enrollments in batches and enqueue one job per batch.
+
+Redis only carries the batches: if it is flushed, the claims' leases expire and
+the same enrollments are claimed again from the database (invariant 1).
+"""
+
+from __future__ import annotations
+
+from redis import Redis
+
+from campaigns.claiming import claim_due
+from nurture.config import Settings
+from nurture.db.base import utcnow
+from workers.context import job_session
+from workers.jobs import run_send_batch
+from workers.queues import SEND, queue
+
+MAX_BATCHES_PER_TICK = 50
+JOB_TIMEOUT_SECONDS = 600  # far above SMTP socket timeouts, so a job never dies mid-conversation
+
+
+def dispatch_due(settings: Settings, connection: Redis) -> int:
+    """Claim and enqueue; returns the number of enrollments dispatched."""
+    dispatched = 0
+    send_queue = queue(SEND, connection)
+    with job_session() as session:
+        for _ in range(MAX_BATCHES_PER_TICK):
+            claim = claim_due(session, utcnow(), settings.batch_size, settings.claim_lease_seconds)
+            if not claim.enrollment_ids:
+                break
+            send_queue.enqueue(
+                run_send_batch,
+                claim.enrollment_ids,
+                claim.token,
+                job_timeout=JOB_TIMEOUT_SECONDS,
+                result_ttl=60,
+                failure_ttl=7 * 24 * 3600,
+            )
+            dispatched += len(claim.enrollment_ids)
+            if len(claim.enrollment_ids) < settings.batch_size:
+                break
+    return dispatched

@@ -1,0 +1,130 @@
+"""What the server answers decides the ledger: 4xx waits and retries once delivered, 5xx bounces
+and suppresses, and a lead suppressed after its batch was queued is never mailed."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from campaigns.claiming import claim_due
+from campaigns.enrollments import enroll
+from campaigns.execution import run_claim
+from campaigns.models import Enrollment, EnrollmentState, Send, SendState
+from nurture.mail.suppression import suppress
+from nurture.models import LeadEvent, Suppression
+
+ONE_EMAIL = {"steps": [{"id": "hello", "type": "email", "subject": "Hello", "html": "<p>Hi</p>"}]}
+
+
+def _enroll(session, clock, make_lead, make_sequence, emails):
+    sequence = make_sequence(ONE_EMAIL)
+    leads = [make_lead(email) for email in emails]
+    for lead in leads:
+        enroll(session, sequence, lead, now=clock(), by="test")
+    session.commit()
+    return leads
+
+
+def test_temporary_failures_are_retried_with_backoff_and_delivered_once(
+    session, clock, make_lead, make_sequence, tick, smtp_sink, smtp_transport
+):
+    _enroll(session, clock, make_lead, make_sequence, ["a@example.com", "b@example.com", "busy@example.com"])
+    smtp_sink.handler.refuse["busy@example.com"] = "451 4.7.1 Greylisted, try again later"
+    tick(smtp_transport)
+    busy = session.scalar(select(Send).where(Send.rcpt_to == "busy@example.com"))
+    assert (busy.state, busy.smtp_code) == (SendState.DEFERRED, 451)
+    assert sorted(r.rcpt_tos[0] for r in smtp_sink.received) == ["a@example.com", "b@example.com"]
+
+    clock.advance(seconds=30)  # before the backoff (60 s) nothing is retried
+    tick(smtp_transport)
+    assert len(smtp_sink.received) == 2
+
+    del smtp_sink.handler.refuse["busy@example.com"]
+    clock.advance(seconds=31)
+    tick(smtp_transport)
+    session.refresh(busy)
+    assert busy.state == SendState.SENT
+    assert sorted(r.rcpt_tos[0] for r in smtp_sink.received) == ["a@example.com", "b@example.com", "busy@example.com"]
+    clock.advance(hours=1)
+    tick(smtp_transport)
+    assert len(smtp_sink.received) == 3
+
+
+def test_a_server_answering_421_for_a_while_ends_with_every_message_delivered_once(
+    session, clock, make_lead, make_sequence, tick, smtp_sink, smtp_transport
+):
+    emails = [f"lead{n}@example.com" for n in range(5)]
+    _enroll(session, clock, make_lead, make_sequence, emails)
+    for email in emails:
+        smtp_sink.handler.refuse[email] = "421 4.3.2 Service shutting down"
+    tick(smtp_transport)
+    assert smtp_sink.received == []
+    assert {s.state for s in session.scalars(select(Send))} == {SendState.DEFERRED}
+    smtp_sink.handler.refuse.clear()
+    for _ in range(10):
+        clock.advance(minutes=5)
+        tick(smtp_transport)
+    assert sorted(r.rcpt_tos[0] for r in smtp_sink.received) == emails
+    assert {s.state for s in session.scalars(select(Send))} == {SendState.SENT}
+
+
+def test_permanent_failures_bounce_suppress_and_exit_without_touching_the_rest(
+    session, clock, make_lead, make_sequence, tick, smtp_sink, smtp_transport
+):
+    leads = _enroll(session, clock, make_lead, make_sequence, ["ok@example.com", "gone@example.com", "ok2@example.com"])
+    smtp_sink.handler.refuse["gone@example.com"] = "550 5.1.1 No such user"
+    tick(smtp_transport)
+    gone = session.scalar(select(Send).where(Send.rcpt_to == "gone@example.com"))
+    assert (gone.state, gone.smtp_code) == (SendState.BOUNCED, 550)
+    assert session.scalar(select(Suppression.reason).where(Suppression.email == "gone@example.com")) == "hard_bounce"
+    enrollment = session.scalar(select(Enrollment).where(Enrollment.lead_id == leads[1].id))
+    assert enrollment.state == EnrollmentState.EXITED and "bounce" in enrollment.exit_reason.lower()
+    assert sorted(r.rcpt_tos[0] for r in smtp_sink.received) == ["ok2@example.com", "ok@example.com"]
+    kinds = set(session.scalars(select(LeadEvent.kind).where(LeadEvent.lead_id == leads[1].id)))
+    assert {"bounced", "sequence_exited"} <= kinds
+
+
+def test_a_lead_suppressed_after_its_batch_was_claimed_is_never_mailed(
+    session, clock, make_lead, make_sequence, smtp_sink, smtp_transport, engine_settings
+):
+    leads = _enroll(session, clock, make_lead, make_sequence, ["stays@example.com", "leaves@example.com"])
+    claim = claim_due(session, clock(), 100, 300)  # the batch is queued…
+    assert len(claim.enrollment_ids) == 2
+    suppress(session, "leaves@example.com", "unsubscribed")  # …then the lead unsubscribes
+    session.commit()
+    run_claim(session, engine_settings, claim, smtp_transport, clock=clock)
+    assert [r.rcpt_tos for r in smtp_sink.received] == [["stays@example.com"]]
+    enrollment = session.scalar(select(Enrollment).where(Enrollment.lead_id == leads[1].id))
+    assert enrollment.state == EnrollmentState.EXITED and "suppressed" in enrollment.exit_reason.lower()
+
+
+def test_the_suppression_check_is_in_the_claim_itself(
+    session, clock, make_lead, make_sequence, smtp_sink, smtp_transport, engine_settings, monkeypatch
+):
+    """Suppressed between rendering and the claim (the last moment before DATA): still not sent."""
+    import campaigns.delivery as delivery
+
+    _enroll(session, clock, make_lead, make_sequence, ["late@example.com"])
+    real_claim = delivery._claim
+
+    def suppress_then_claim(session_, settings_, send, now):
+        suppress(session_, send.rcpt_to, "unsubscribed")
+        return real_claim(session_, settings_, send, now)
+
+    monkeypatch.setattr(delivery, "_claim", suppress_then_claim)
+    claim = claim_due(session, clock(), 100, 300)
+    run_claim(session, engine_settings, claim, smtp_transport, clock=clock)
+    assert smtp_sink.received == []
+    assert session.scalar(select(Send.state)) == SendState.SKIPPED
+
+
+def test_enrolling_a_suppressed_lead_is_refused_with_the_reason(session, clock, make_lead, make_sequence):
+    import pytest
+
+    from nurture.errors import ValidationError
+
+    sequence = make_sequence(ONE_EMAIL)
+    lead = make_lead("unsub@example.com")
+    suppress(session, "unsub@example.com", "unsubscribed")
+    with pytest.raises(ValidationError) as refused:
+        enroll(session, sequence, lead, now=clock(), by="test")
+    assert refused.value.errors == {"lead_id": "The address is suppressed (unsubscribed)"}

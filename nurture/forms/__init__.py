@@ -1,0 +1,1 @@
+"""Public capture forms: their definitions and the submission use case."""

@@ -99,6 +99,11 @@ def test_the_database_url_may_point_at_a_fresh_sqlite_file(tmp_path):
     result = subprocess.run([sys.executable, "-m", "nurture.cli", "db", "upgrade"], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     engine = make_engine(env["NURTURE_DATABASE_URL"])
+    from alembic.script import ScriptDirectory
+
+    from nurture.db.migrate import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config(env["NURTURE_DATABASE_URL"])).get_current_head()
     with engine.connect() as conn:
-        assert conn.exec_driver_sql("select version_num from alembic_version").scalar() == "0001"
+        assert conn.exec_driver_sql("select version_num from alembic_version").scalar() == head
     engine.dispose()

@@ -1,4 +1,4 @@
-"""Sending one email step exactly once, through the ledger.
+"""Sending email steps exactly once, through the ledger.
 
 pending ──claim (one conditional UPDATE that also checks the suppression list)──► sending
   (committed after the server accepted MAIL and RCPT, right before DATA)
@@ -8,23 +8,23 @@ sending, lease expired ──► unknown: maybe delivered (RFC 1047), surfaced, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from campaigns.faults import fault_point
-from campaigns.messages import build_envelope, choose_variant, message_id_for
+from campaigns.ledger import LedgerWriter
+from campaigns.messages import build_envelope, choose_variant
 from campaigns.models import Enrollment, Send, SendState
 from campaigns.steps import EmailStep, SequenceDefinition
 from nurture.config import Settings
-from nurture.leads.timeline import record_event
+from nurture.db.base import utcnow
 from nurture.mail.suppression import suppress
 from nurture.mail.tokens import TokenSigner
 from nurture.mail.transport import Transport
-from nurture.models import EmailEvent, Lead, Suppression, User
+from nurture.models import EmailEvent, Lead, LeadEvent, Suppression, User
 
 
 @dataclass(frozen=True)
@@ -39,156 +39,161 @@ class Outcome:
 ADVANCE = Outcome("advance")
 
 
-def ensure_send(session: Session, enrollment: Enrollment, lead: Lead, step: EmailStep) -> Send:
-    query = select(Send).where(
-        Send.enrollment_id == enrollment.id, Send.version_id == enrollment.version_id, Send.step_id == step.id
-    )
-    send = session.scalar(query)
-    if send is not None:
-        return send
-    variant = choose_variant(step, enrollment.id)
-    try:
-        with session.begin_nested():
-            send = Send(
-                enrollment_id=enrollment.id,
-                version_id=enrollment.version_id,
-                step_id=step.id,
-                variant=variant.id,
-                lead_id=lead.id,
-                rcpt_to=lead.email,
-            )
-            session.add(send)
-    except IntegrityError:  # a concurrent (duplicate) job created it: use theirs
-        send = session.scalars(query).one()
-    return send
+@dataclass
+class DueEmail:
+    enrollment: Enrollment
+    lead: Lead
+    definition: SequenceDefinition
+    step: EmailStep
+    marketing: bool
+    send: Send | None = None
 
 
-def _frequency_cap_until(session: Session, settings: Settings, lead: Lead, now: datetime) -> datetime | None:
-    if settings.frequency_cap_per_day <= 0:
-        return None
-    since = now - timedelta(days=1)
-    recent = session.scalars(
-        select(Send.sent_at)
-        .where(Send.lead_id == lead.id, Send.state == SendState.SENT, Send.sent_at > since)
-        .order_by(Send.sent_at)
-    ).all()
-    if len(recent) < settings.frequency_cap_per_day:
-        return None
-    return recent[len(recent) - settings.frequency_cap_per_day] + timedelta(days=1)
-
-
-def _claim(session: Session, settings: Settings, send: Send, now: datetime) -> bool:
-    """pending/deferred → sending, unless the address is suppressed: one statement decides."""
-    result = session.execute(
-        update(Send)
-        .where(
-            Send.id == send.id,
-            Send.state.in_([SendState.PENDING, SendState.DEFERRED]),
-            ~exists().where(Suppression.email == Send.rcpt_to),
+def ensure_sends(session: Session, due: list[DueEmail]) -> None:
+    """Find or create the ledger row of each due email (one select, one insert), and commit."""
+    keys = [(d.enrollment.id, d.enrollment.version_id, d.step.id) for d in due]
+    existing = {
+        (s.enrollment_id, s.version_id, s.step_id): s
+        for s in session.scalars(
+            select(Send).where(tuple_(Send.enrollment_id, Send.version_id, Send.step_id).in_(keys)),
+            execution_options={"populate_existing": True},
         )
-        .values(
-            state=SendState.SENDING,
-            lease_until=now + timedelta(seconds=settings.send_lease_seconds),
-            attempts=Send.attempts + 1,
-            message_id=message_id_for(send.id, settings),
+    }
+    missing = [d for d, key in zip(due, keys, strict=True) if key not in existing]
+    if missing:
+        # A duplicated job may insert the same rows: the unique key keeps one, ours retries the select.
+        rows = [
+            {"enrollment_id": d.enrollment.id, "version_id": d.enrollment.version_id, "step_id": d.step.id,
+             "variant": choose_variant(d.step, d.enrollment.id).id, "lead_id": d.lead.id, "rcpt_to": d.lead.email,
+             "state": SendState.PENDING, "attempts": 0, "created_at": utcnow()}
+            for d in missing
+        ]  # fmt: skip
+        try:
+            with session.begin_nested():
+                session.execute(insert(Send), rows)
+        except Exception:  # IntegrityError from a concurrent insert
+            pass
+        for s in session.scalars(
+            select(Send).where(tuple_(Send.enrollment_id, Send.version_id, Send.step_id).in_(keys)),
+            execution_options={"populate_existing": True},
+        ):
+            existing[(s.enrollment_id, s.version_id, s.step_id)] = s
+    for d, key in zip(due, keys, strict=True):
+        d.send = existing[key]
+    session.commit()  # no transaction (nor SQLite's writer lock) is held across the network below
+
+
+@dataclass
+class FrequencyCap:
+    """Marketing emails per lead in any 24 hours, counting what this batch sends too."""
+
+    per_day: int
+    recent: dict[int, list[datetime]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def load(cls, session: Session, per_day: int, lead_ids: list[int], now: datetime) -> FrequencyCap:
+        cap = cls(per_day)
+        if per_day > 0 and lead_ids:
+            for lead_id, sent_at in session.execute(
+                select(Send.lead_id, Send.sent_at).where(
+                    Send.lead_id.in_(lead_ids), Send.state == SendState.SENT, Send.sent_at > now - timedelta(days=1)
+                )
+            ):
+                cap.recent[lead_id].append(sent_at)
+        return cap
+
+    def blocked_until(self, lead_id: int) -> datetime | None:
+        if self.per_day <= 0 or len(self.recent[lead_id]) < self.per_day:
+            return None
+        times = sorted(self.recent[lead_id])
+        return times[len(times) - self.per_day] + timedelta(days=1)
+
+    def count(self, lead_id: int, sent_at: datetime) -> None:
+        self.recent[lead_id].append(sent_at)
+
+
+class BatchDelivery:
+    """Delivers the due emails of one claimed batch over one transport."""
+
+    def __init__(self, session: Session, settings: Settings, transport: Transport, signer: TokenSigner, now: datetime):
+        self.session = session
+        self.settings = settings
+        self.transport = transport
+        self.signer = signer
+        self.now = now
+        self.ledger = LedgerWriter(session, settings, now)
+        self.events: list[dict[str, object]] = []
+        self._owners: dict[int, User | None] = {}
+
+    def _owner(self, lead: Lead) -> User | None:
+        if lead.owner_user_id is None:
+            return None
+        if lead.owner_user_id not in self._owners:
+            self._owners[lead.owner_user_id] = self.session.get(User, lead.owner_user_id)
+        return self._owners[lead.owner_user_id]
+
+    def _event(self, lead: Lead, kind: str, reason: str, send_id: int) -> None:
+        self.events.append(
+            {"lead_id": lead.id, "kind": kind, "reason": reason[:500], "data": {"send_id": send_id}, "created_at": self.now}
         )
-        .execution_options(synchronize_session=False)
-    )
-    return (result.rowcount or 0) == 1  # type: ignore[attr-defined]
 
+    def deliver(self, due: DueEmail, cap: FrequencyCap) -> Outcome:
+        send, lead, step = due.send, due.lead, due.step
+        assert send is not None
+        if send.state in (SendState.SENT, SendState.UNKNOWN):
+            return ADVANCE
+        if send.state == SendState.BOUNCED:
+            return Outcome("exit", reason=f"Hard bounce: {send.last_error or send.smtp_code}")
+        if send.state in (SendState.FAILED, SendState.SKIPPED):
+            return Outcome("exit", reason=f"Email not delivered ({send.state.value}) {send.last_error or ''}".strip())
+        if send.state == SendState.SENDING:
+            if send.lease_until is not None and send.lease_until > self.now:
+                return Outcome("wait", until=send.lease_until)
+            self.ledger.settle(send.id, state=SendState.UNKNOWN, last_error="lease expired while sending: maybe delivered")
+            self._event(lead, "email_unknown", f"Delivery of step '{step.id}' is unknown (worker lost mid-send)", send.id)
+            return ADVANCE
+        if send.state == SendState.DEFERRED and send.next_attempt_at is not None and send.next_attempt_at > self.now:
+            return Outcome("wait", until=send.next_attempt_at)
+        if due.marketing and (blocked := cap.blocked_until(lead.id)) is not None:
+            return Outcome("wait", until=blocked)
 
-def _settle(session: Session, send: Send, **values: object) -> None:
-    session.execute(update(Send).where(Send.id == send.id).values(**values).execution_options(synchronize_session=False))
+        variant = next((v for v in step.variants if v.id == send.variant), step.variants[0])
+        envelope = build_envelope(send, lead, self._owner(lead), due.definition, step, variant, self.settings, self.signer)
+        delivery = self.transport.send(envelope, lambda: self.ledger.claim_and_commit(send.id))
+        if delivery.accepted:
+            self.ledger.sent(send.id)
+            self._event(lead, "email_sent", f"Sent '{envelope.subject}' (step '{step.id}')", send.id)
+            cap.count(lead.id, self.now)
+            return ADVANCE
+        if delivery.detail == "not claimed":
+            if self.session.scalar(select(Suppression.reason).where(Suppression.email == send.rcpt_to)):
+                self.ledger.settle(send.id, state=SendState.SKIPPED, last_error="address suppressed at send time")
+                return Outcome("exit", reason="Address suppressed (checked at send time)")
+            return Outcome("wait", until=self.now + timedelta(seconds=self.settings.send_lease_seconds))
+        if delivery.permanent_failure:
+            self.ledger.settle(send.id, state=SendState.BOUNCED, smtp_code=delivery.code, last_error=delivery.detail[:500])
+            suppress(self.session, send.rcpt_to, "hard_bounce", f"{delivery.code} {delivery.detail}")
+            self.session.add(EmailEvent(send_id=send.id, lead_id=lead.id, kind="bounce", data={"code": delivery.code}, occurred_at=self.now))
+            self._event(lead, "bounced", f"Hard bounce {delivery.code}: {delivery.detail}", send.id)
+            return Outcome("exit", reason=f"Hard bounce: {delivery.code}")
+        return self._defer(send, delivery.code, delivery.detail)
 
+    def _defer(self, send: Send, code: int, detail: str) -> Outcome:
+        # Refused at MAIL/RCPT, no connection, or a 4xx after the claim: an attempt either way.
+        attempts = send.attempts + 1
+        backoff = self.settings.retry_backoff_seconds
+        if attempts > len(backoff):
+            self.ledger.settle(send.id, state=SendState.FAILED, attempts=attempts, smtp_code=code or None, last_error=f"gave up: {detail}"[:500])
+            return Outcome("exit", reason=f"Email could not be delivered after {attempts} attempts")
+        retry_at = self.now + timedelta(seconds=backoff[attempts - 1])
+        self.ledger.settle(
+            send.id, state=SendState.DEFERRED, attempts=attempts, next_attempt_at=retry_at,
+            smtp_code=code or None, last_error=detail[:500], lease_until=None,
+        )  # fmt: skip
+        return Outcome("wait", until=retry_at)
 
-def _refresh(session: Session, send: Send) -> Send:
-    session.refresh(send)
-    return send
-
-
-def deliver_email_step(
-    session: Session,
-    settings: Settings,
-    enrollment: Enrollment,
-    lead: Lead,
-    definition: SequenceDefinition,
-    step: EmailStep,
-    now: datetime,
-    transport: Transport,
-    signer: TokenSigner,
-    *,
-    marketing: bool = True,
-) -> Outcome:
-    send = _refresh(session, ensure_send(session, enrollment, lead, step))
-    if send.state == SendState.SENT or send.state == SendState.UNKNOWN:
-        return ADVANCE
-    if send.state == SendState.BOUNCED:
-        return Outcome("exit", reason=f"Hard bounce: {send.last_error or send.smtp_code}")
-    if send.state in (SendState.FAILED, SendState.SKIPPED):
-        return Outcome("exit", reason=f"Email not delivered ({send.state.value}): {send.last_error or ''}".strip())
-    if send.state == SendState.SENDING:
-        if send.lease_until is not None and send.lease_until > now:
-            return Outcome("wait", until=send.lease_until)
-        _settle(session, send, state=SendState.UNKNOWN, last_error="lease expired while sending: maybe delivered")
-        record_event(session, lead, "email_unknown", f"Delivery of step '{step.id}' is unknown (worker lost mid-send)", {"send_id": send.id})
-        return ADVANCE
-    if send.state == SendState.DEFERRED and send.next_attempt_at is not None and send.next_attempt_at > now:
-        return Outcome("wait", until=send.next_attempt_at)
-    if marketing and (capped_until := _frequency_cap_until(session, settings, lead, now)) is not None:
-        return Outcome("wait", until=capped_until)
-
-    variant = next((v for v in step.variants if v.id == send.variant), step.variants[0])
-    owner = session.get(User, lead.owner_user_id) if lead.owner_user_id else None
-    envelope = build_envelope(send, lead, owner, definition, step, variant, settings, signer)
-
-    claimed = False
-
-    def before_data() -> bool:
-        nonlocal claimed
-        fault_point("before_claim", settings.fault)
-        if not _claim(session, settings, send, now):
-            return False
-        session.commit()  # "sending" is durable before DATA
-        claimed = True
-        return True
-
-    delivery = transport.send(envelope, before_data)
-    if delivery.accepted:
-        fault_point("after_250", settings.fault)
-        _settle(session, send, state=SendState.SENT, sent_at=now, smtp_code=250, last_error=None)
-        record_event(session, lead, "email_sent", f"Sent '{envelope.subject}' (step '{step.id}')", {"send_id": send.id})
-        return ADVANCE
-    if delivery.detail == "not claimed":
-        if session.scalar(select(Suppression.reason).where(Suppression.email == send.rcpt_to)):
-            _settle(session, send, state=SendState.SKIPPED, last_error="address suppressed at send time")
-            return Outcome("exit", reason="Address suppressed (checked at send time)")
-        return Outcome("wait", until=now + timedelta(seconds=settings.send_lease_seconds))
-    if delivery.permanent_failure:
-        _settle(session, send, state=SendState.BOUNCED, smtp_code=delivery.code, last_error=delivery.detail[:500])
-        suppress(session, send.rcpt_to, "hard_bounce", f"{delivery.code} {delivery.detail}")
-        session.add(EmailEvent(send_id=send.id, lead_id=lead.id, kind="bounce", data={"code": delivery.code}, occurred_at=now))
-        record_event(session, lead, "bounced", f"Hard bounce {delivery.code}: {delivery.detail}"[:500], {"send_id": send.id})
-        return Outcome("exit", reason=f"Hard bounce: {delivery.code}")
-    return _defer(session, settings, send, now, delivery.code, delivery.detail, claimed)
-
-
-def _defer(
-    session: Session, settings: Settings, send: Send, now: datetime, code: int, detail: str, claimed: bool
-) -> Outcome:
-    attempts = session.scalar(select(Send.attempts).where(Send.id == send.id)) or 0
-    if not claimed:  # refused at MAIL/RCPT or no connection: an attempt all the same
-        attempts += 1
-    backoff = settings.retry_backoff_seconds
-    if attempts > len(backoff):
-        _settle(session, send, state=SendState.FAILED, smtp_code=code or None, last_error=f"gave up: {detail}"[:500])
-        return Outcome("exit", reason=f"Email could not be delivered after {attempts} attempts")
-    retry_at = now + timedelta(seconds=backoff[attempts - 1])
-    _settle(
-        session, send, state=SendState.DEFERRED, attempts=attempts, next_attempt_at=retry_at,
-        smtp_code=code or None, last_error=detail[:500], lease_until=None,
-    )  # fmt: skip
-    return Outcome("wait", until=retry_at)
-
-
-def unknown_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Send).where(Send.state == SendState.UNKNOWN)) or 0
+    def finish(self) -> None:
+        """Write the batch's timeline events (the caller commits with the enrollments)."""
+        if self.events:
+            self.session.execute(insert(LeadEvent), self.events)
+            self.events.clear()

@@ -1,28 +1,31 @@
-"""Running claimed enrollments through their steps: the engine's step loop.
+"""Running claimed enrollments through their steps: the engine's step loop, a batch at a time.
 
 Each enrollment moves through steps until it must wait (a delay, a closed send
-window, a deferral) or ends. Every step runs "now" and the next one is planned
-from then, so a late step shifts the rest rather than bunching them up.
+window, a deferral), ends, or reaches an email that is due. Due emails of the
+whole batch are then sent with one ledger insert and one commit per message,
+and their enrollments move on. Every step runs "now" and the next one is
+planned from then, so a late step shifts the rest rather than bunching them up.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from campaigns.actions import run_action
 from campaigns.calendars import calendar_for
 from campaigns.claiming import Claim
 from campaigns.conditions import condition_holds, goal_reached
-from campaigns.delivery import deliver_email_step
+from campaigns.delivery import BatchDelivery, DueEmail, FrequencyCap, Outcome, ensure_sends
 from campaigns.enrollments import finish
 from campaigns.models import Enrollment, EnrollmentState, Sequence, SequenceKind
 from campaigns.planner import add_delay, next_opening
-from campaigns.steps import END, ActionStep, BranchStep, EmailStep, WaitStep
+from campaigns.steps import END, ActionStep, BranchStep, EmailStep, SequenceDefinition, WaitStep
 from campaigns.versions import definition_of
 from nurture.config import Settings
 from nurture.db.base import utcnow
@@ -43,29 +46,43 @@ def _move(enrollment: Enrollment, step_id: str | None, at: datetime) -> None:
     enrollment.step_started_at = at
 
 
-def run_enrollment(
-    session: Session,
-    settings: Settings,
-    enrollment: Enrollment,
-    now: datetime,
-    transport: Transport,
-    signer: TokenSigner,
-) -> str:
-    """Advance one claimed enrollment as far as it can go now; returns what happened."""
-    lead = session.get(Lead, enrollment.lead_id)
-    if lead is None:
-        return "gone"
-    suppressed = session.scalar(select(Suppression.reason).where(Suppression.email == lead.email))
-    if suppressed:
-        finish(session, enrollment, lead, EnrollmentState.EXITED, f"Address suppressed ({suppressed})", now)
-        return "exited"
-    definition = definition_of(session, enrollment.version_id)
-    if (goal := goal_reached(session, enrollment, lead, definition.goals)) is not None:
-        finish(session, enrollment, lead, EnrollmentState.COMPLETED, goal, now)
-        return "completed"
-    sequence = session.get(Sequence, enrollment.sequence_id)
-    marketing = sequence is None or sequence.kind == SequenceKind.NURTURE
-    cal = calendar_for(lead, settings.default_timezone)
+@dataclass
+class Batch:
+    session: Session
+    settings: Settings
+    now: datetime
+    suppressed: dict[str, str]
+    marketing: dict[int, bool]
+    definitions: dict[int, SequenceDefinition] = field(default_factory=dict)
+
+    def definition(self, version_id: int) -> SequenceDefinition:
+        if version_id not in self.definitions:
+            self.definitions[version_id] = definition_of(self.session, version_id)
+        return self.definitions[version_id]
+
+
+def _walk(batch: Batch, enrollment: Enrollment, lead: Lead, *, after_send: Outcome | None = None) -> DueEmail | str:
+    """Advance until the enrollment waits or ends (a result word), or an email is due (a DueEmail)."""
+    session, now = batch.session, batch.now
+    definition = batch.definition(enrollment.version_id)
+    cal = calendar_for(lead, batch.settings.default_timezone)
+    if after_send is not None:
+        step = definition.step(enrollment.current_step)  # type: ignore[arg-type]
+        if after_send.action == "exit":
+            finish(session, enrollment, lead, EnrollmentState.EXITED, after_send.reason, now)
+            return "exited"
+        if after_send.action == "wait":
+            assert after_send.until is not None
+            _schedule(enrollment, next_opening(after_send.until, definition.window, cal))
+            return "deferred"
+        _move(enrollment, definition.following(step), now)
+    else:
+        if lead.email in batch.suppressed:
+            finish(session, enrollment, lead, EnrollmentState.EXITED, f"Address suppressed ({batch.suppressed[lead.email]})", now)
+            return "exited"
+        if definition.goals and (goal := goal_reached(session, enrollment, lead, definition.goals)) is not None:
+            finish(session, enrollment, lead, EnrollmentState.COMPLETED, goal, now)
+            return "completed"
 
     for _ in range(MAX_TRANSITIONS):
         if enrollment.current_step is None:
@@ -83,22 +100,15 @@ def run_enrollment(
             if opening > now:
                 _schedule(enrollment, opening)
                 return "waiting"
-            outcome = deliver_email_step(
-                session, settings, enrollment, lead, definition, step, now, transport, signer, marketing=marketing
-            )
-            if outcome.action == "exit":
-                finish(session, enrollment, lead, EnrollmentState.EXITED, outcome.reason, now)
-                return "exited"
-            if outcome.action == "wait":
-                assert outcome.until is not None
-                _schedule(enrollment, next_opening(outcome.until, definition.window, cal))
-                return "deferred"
-            _move(enrollment, definition.following(step), now)
+            if after_send is not None:  # one email per enrollment per batch; the next is claimed again at once
+                _schedule(enrollment, now)
+                return "sent"
+            return DueEmail(enrollment, lead, definition, step, batch.marketing.get(enrollment.sequence_id, True))
         elif isinstance(step, BranchStep):
             target = step.then if condition_holds(session, enrollment, lead, step.condition) else step.otherwise
             _move(enrollment, target, now)
         elif isinstance(step, ActionStep):
-            exit_reason = run_action(session, settings, enrollment, lead, step, now)
+            exit_reason = run_action(session, batch.settings, enrollment, lead, step, now)
             if exit_reason is not None or enrollment.state != EnrollmentState.ACTIVE:
                 if enrollment.state == EnrollmentState.ACTIVE:
                     finish(session, enrollment, lead, EnrollmentState.EXITED, exit_reason or "Exited", now)
@@ -117,18 +127,55 @@ def run_claim(
     clock: Callable[[], datetime] = utcnow,
     signer: TokenSigner | None = None,
 ) -> Counter[str]:
-    """Run every enrollment of a claim that is still ours; commit after each one."""
-    signer = signer or TokenSigner(settings.secret_key)
+    """Run every enrollment of a claim that is still ours, send what is due, and commit."""
     results: Counter[str] = Counter()
-    for enrollment_id in claim.enrollment_ids:
-        enrollment = session.get(Enrollment, enrollment_id, populate_existing=True)
-        if enrollment is None or enrollment.claim_token != claim.token or enrollment.state != EnrollmentState.ACTIVE:
-            results["not ours"] += 1  # re-claimed after our lease ran out, paused, or finished meanwhile
+    enrollments = session.scalars(
+        select(Enrollment).where(Enrollment.id.in_(claim.enrollment_ids)).order_by(Enrollment.id),
+        execution_options={"populate_existing": True},
+    ).all()
+    ours = [e for e in enrollments if e.claim_token == claim.token and e.state == EnrollmentState.ACTIVE]
+    results["not ours"] += len(claim.enrollment_ids) - len(ours)  # re-claimed after our lease, paused, or finished
+    if not ours:
+        return results
+    leads = {
+        lead.id: lead
+        for lead in session.scalars(
+            select(Lead).options(joinedload(Lead.company)).where(Lead.id.in_({e.lead_id for e in ours}))
+        ).unique()
+    }
+    emails = [lead.email for lead in leads.values()]
+    batch = Batch(
+        session,
+        settings,
+        clock(),
+        dict(session.execute(select(Suppression.email, Suppression.reason).where(Suppression.email.in_(emails))).all()),
+        {s.id: s.kind == SequenceKind.NURTURE for s in session.scalars(select(Sequence).where(Sequence.id.in_({e.sequence_id for e in ours})))},
+    )
+    due: list[DueEmail] = []
+    for enrollment in ours:
+        lead = leads.get(enrollment.lead_id)
+        if lead is None:
+            results["gone"] += 1
             continue
+        result = _walk(batch, enrollment, lead)
+        if isinstance(result, DueEmail):
+            due.append(result)
+        else:
+            results[result] += 1
+    session.commit()
+    if due:
+        ensure_sends(session, due)
+        delivery = BatchDelivery(session, settings, transport, signer or TokenSigner(settings.secret_key), batch.now)
+        cap = FrequencyCap.load(session, settings.frequency_cap_per_day, [d.lead.id for d in due if d.marketing], batch.now)
+        outcomes: list[tuple[DueEmail, Outcome]] = []
         try:
-            results[run_enrollment(session, settings, enrollment, clock(), transport, signer)] += 1
+            # Enrollments move on after the whole batch is sent: each per-message commit then
+            # carries only ledger rows, and the enrollments are written once, at the end.
+            for item in due:
+                outcomes.append((item, delivery.deliver(item, cap)))
+        finally:
+            for item, outcome in outcomes:
+                results[_walk(batch, item.enrollment, item.lead, after_send=outcome)] += 1
+            delivery.finish()
             session.commit()
-        except Exception:
-            session.rollback()
-            raise
     return results

@@ -10,7 +10,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from campaigns.definitions import parse_definition
-from campaigns.models import Enrollment, EnrollmentState, ReenrollPolicy, Sequence, SequenceKind, SequenceStatus, SequenceVersion
+from campaigns.models import (
+    Enrollment,
+    EnrollmentState,
+    ReenrollPolicy,
+    Sequence,
+    SequenceKind,
+    SequenceStatus,
+    SequenceVersion,
+)
 from nurture.errors import ValidationError
 from nurture.leads.text import clean_text
 

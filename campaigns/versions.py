@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import lru_cache
+
 from sqlalchemy.orm import Session
 
 from campaigns.definitions import parse_definition

@@ -36,7 +36,10 @@ def _configure_sqlite(engine: Engine) -> None:
     """WAL for concurrent readers, foreign keys on, and real transactions.
 
     pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; the
-    SQLAlchemy-documented recipe takes BEGIN over so savepoints work.
+    SQLAlchemy-documented recipe takes BEGIN over so savepoints work. Transactions
+    begin IMMEDIATE: a deferred one that reads, then writes after another process
+    committed, fails at once with "database is locked" (no busy wait can save it),
+    while IMMEDIATE waits its turn for the single writer lock.
     """
 
     @event.listens_for(engine, "connect")
@@ -51,7 +54,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -101,16 +101,16 @@ def test_the_suppression_check_is_in_the_claim_itself(
     session, clock, make_lead, make_sequence, smtp_sink, smtp_transport, engine_settings, monkeypatch
 ):
     """Suppressed between rendering and the claim (the last moment before DATA): still not sent."""
-    import campaigns.delivery as delivery
+    from campaigns.ledger import LedgerWriter
 
     _enroll(session, clock, make_lead, make_sequence, ["late@example.com"])
-    real_claim = delivery._claim
+    real_claim = LedgerWriter.claim_and_commit
 
-    def suppress_then_claim(session_, settings_, send, now):
-        suppress(session_, send.rcpt_to, "unsubscribed")
-        return real_claim(session_, settings_, send, now)
+    def suppress_then_claim(self, send_id):
+        suppress(self.session, "late@example.com", "unsubscribed")
+        return real_claim(self, send_id)
 
-    monkeypatch.setattr(delivery, "_claim", suppress_then_claim)
+    monkeypatch.setattr(LedgerWriter, "claim_and_commit", suppress_then_claim)
     claim = claim_due(session, clock(), 100, 300)
     run_claim(session, engine_settings, claim, smtp_transport, clock=clock)
     assert smtp_sink.received == []

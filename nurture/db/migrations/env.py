@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from nurture.db.engine import make_engine
 import campaigns.models  # noqa: F401  (the engine's tables share the metadata)
+from nurture.db.engine import make_engine
 from nurture.models import Base
 
 target_metadata = Base.metadata

@@ -5,10 +5,10 @@ Revises:
 Create Date: 2026-11-22 11:53:39.514441
 """
 
-from alembic import op
 import sqlalchemy as sa
-import nurture.db.base
+from alembic import op
 
+import nurture.db.base
 
 revision = '0001'
 down_revision = None

@@ -5,10 +5,10 @@ Revises: 0001
 Create Date: 2026-11-22 12:06:30.671086
 """
 
-from alembic import op
 import sqlalchemy as sa
-import nurture.db.base
+from alembic import op
 
+import nurture.db.base
 
 revision = '0002'
 down_revision = '0001'

@@ -1,0 +1,165 @@
+"""Emails/s from due enrollments to an SMTP server, against the raw limit measured in the same run.
+
+Raw limit: smtplib sending pre-built messages to the same aiosmtpd sink over the
+same number of connections (one per worker process). Ours: N due enrollments,
+the real scheduler and N_WORKERS real `nurture worker` processes, timed from the
+first claim until the sink has counted N messages. Target: ratio ≥ 0.7.
+
+    .venv/bin/python bench/send_throughput.py [--messages 3000] [--backend sqlite|postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import smtplib
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.smtp_sink import Sink  # noqa: E402
+from campaigns.sequences import activate, create_sequence  # noqa: E402
+from nurture.db.engine import make_sessionmaker  # noqa: E402
+from tests.campaigns.processes import engine_env, start, stop  # noqa: E402
+from tests.databases import migrated_database  # noqa: E402
+from tests.smtp_server import free_port  # noqa: E402
+
+WORKERS = 2
+DEFINITION = {
+    "steps": [
+        {
+            "id": "hello",
+            "type": "email",
+            "subject": "Hello {{ lead.first_name | default('there') }}",
+            "html": "<p>Hi {{ lead.first_name | default('there') }}, here is <a href='https://example.com/guide'>the guide</a>"
+            " and <a href='https://example.com/pricing'>pricing</a>.</p>" + "<p>Some more words of a real newsletter.</p>" * 10,
+        }
+    ]
+}
+
+
+def _raw_sender(url_port: int, messages: list[bytes]) -> None:
+    conn = smtplib.SMTP("127.0.0.1", url_port)
+    for n, raw in enumerate(messages):
+        conn.sendmail("news@nurture.test", [f"lead{n}@example.com"], raw)
+    conn.quit()
+
+
+def raw_limit(sink: Sink, count: int, sample: bytes) -> float:
+    sink.reset()
+    per_worker = count // WORKERS
+    processes = [mp.Process(target=_raw_sender, args=(sink.port, [sample] * per_worker)) for _ in range(WORKERS)]
+    started = time.perf_counter()
+    for p in processes:
+        p.start()
+    for p in processes:
+        p.join()
+    elapsed = time.perf_counter() - started
+    assert sink.received() == per_worker * WORKERS
+    return per_worker * WORKERS / elapsed
+
+
+def seed(engine, count: int) -> None:
+    from sqlalchemy import insert
+
+    from campaigns.models import Enrollment
+    from nurture.models import Lead
+
+    now = datetime.now(UTC)
+    with make_sessionmaker(engine)() as session:
+        sequence = create_sequence(session, {"name": "Bench", "definition": DEFINITION})
+        activate(session, sequence, now)
+        session.flush()
+        session.execute(insert(Lead), [{"email": f"lead{n}@example.com", "first_name": f"Lead{n}", "custom_fields": {}} for n in range(count)])
+        lead_ids = [row[0] for row in session.execute(Lead.__table__.select().with_only_columns(Lead.id))]
+        later = datetime(2100, 1, 1, tzinfo=UTC)  # due only when the benchmark says so
+        session.execute(
+            insert(Enrollment),
+            [
+                {"lead_id": lead_id, "sequence_id": sequence.id, "version_id": sequence.current_version_id,
+                 "current_step": "hello", "step_started_at": now, "next_run_at": later, "created_at": now}
+                for lead_id in lead_ids
+            ],
+        )  # fmt: skip
+        session.commit()
+
+
+def _make_due(engine) -> None:
+    from sqlalchemy import update
+
+    from campaigns.models import Enrollment
+
+    with make_sessionmaker(engine)() as session:
+        session.execute(update(Enrollment).values(next_run_at=datetime.now(UTC)))
+        session.commit()
+
+
+def ours(sink: Sink, engine, url: str, redis_url: str, count: int, tmp: Path) -> float:
+    """The system running (scheduler and workers up and idle), then N enrollments become due."""
+    import redis
+
+    from workers.scheduler import HEARTBEAT_KEY
+
+    sink.reset()
+    env = engine_env(url, redis_url, sink.url, tmp, NURTURE_BATCH_SIZE="100", NURTURE_CLAIM_LEASE_SECONDS="300")
+    workers = [start("worker", env, tmp / f"w{n}.log") for n in range(WORKERS)]
+    scheduler = start("scheduler", env, tmp / "scheduler.log")
+    client = redis.Redis.from_url(redis_url)
+    while not client.exists(HEARTBEAT_KEY):
+        time.sleep(0.05)
+    time.sleep(1.0)  # workers listening
+    started = time.perf_counter()
+    _make_due(engine)
+    try:
+        deadline = time.monotonic() + 600
+        while sink.received() < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        elapsed = time.perf_counter() - started
+    finally:
+        for process in [scheduler, *workers]:
+            stop(process)
+    if sink.received() < count:
+        raise SystemExit(f"only {sink.received()} of {count} delivered; see logs in {tmp}")
+    return count / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
+    args = parser.parse_args()
+
+    import redis
+
+    redis.Redis.from_url(args.redis_url).flushdb()
+    sink = Sink(free_port())
+    with tempfile.TemporaryDirectory() as directory:
+        tmp = Path(directory)
+        with migrated_database(args.backend, tmp) as (url, engine):
+            seed(engine, args.messages)
+            sample = _sample_message(engine)
+            limit = raw_limit(sink, args.messages, sample)
+            ours_rate = ours(sink, engine, url, args.redis_url, args.messages, tmp)
+    sink.stop()
+    print(f"send throughput ({args.backend}, {WORKERS} workers, {args.messages} messages): "
+          f"ours {ours_rate:.0f} msg/s, raw smtplib limit {limit:.0f} msg/s, ratio {ours_rate / limit:.2f} (target >= 0.70)")  # fmt: skip
+
+
+def _sample_message(engine) -> bytes:
+    """A message of the same size as ours, built by our own pipeline, for the raw sender."""
+    from campaigns.steps import SequenceDefinition  # noqa: F401
+    from nurture.mail.mime import MimeParts, build_message
+    from nurture.mail.templating import compile_email, sample_context
+
+    step = DEFINITION["steps"][0]
+    rendered = compile_email(step["subject"], step["html"]).render(sample_context())
+    return build_message(MimeParts("Nurture", "news@nurture.test", "lead@example.com", rendered.subject, "<x@nurture.test>", rendered.text, rendered.html, "https://nurture.test/u/x"))
+
+
+if __name__ == "__main__":
+    main()

@@ -78,7 +78,7 @@ def parse_lead_filters(args: Mapping[str, str]) -> tuple[LeadFilters, int, int]:
     return filters, page, per_page
 
 
-def _apply(stmt: Select[Any], filters: LeadFilters) -> Select[Any]:
+def apply_filters(stmt: Select[Any], filters: LeadFilters) -> Select[Any]:
     if filters.q:
         pattern = "%" + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         company_ids = select(Company.id).where(func.lower(Company.name).like(pattern, escape="\\"))
@@ -104,7 +104,7 @@ def _apply(stmt: Select[Any], filters: LeadFilters) -> Select[Any]:
 
 
 def list_leads(session: Session, filters: LeadFilters, page: int = 1, per_page: int = 50) -> Page:
-    total = session.scalar(_apply(select(func.count()).select_from(Lead), filters)) or 0
-    stmt = _apply(select(Lead), filters).order_by(Lead.created_at.desc(), Lead.id.desc())
+    total = session.scalar(apply_filters(select(func.count()).select_from(Lead), filters)) or 0
+    stmt = apply_filters(select(Lead), filters).order_by(Lead.created_at.desc(), Lead.id.desc())
     items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
     return Page(items, total, page, per_page)

@@ -1,0 +1,49 @@
+"""Enrolling many leads at once (from a lead filter), in keyset batches, with counts by outcome."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaigns.enrollments import enroll
+from campaigns.models import Sequence
+from nurture.errors import ValidationError
+from nurture.leads.query import LeadFilters, apply_filters
+from nurture.models import Lead
+
+CHUNK = 500
+
+
+def bulk_enroll(
+    session: Session,
+    sequence: Sequence,
+    filters: LeadFilters,
+    *,
+    now: datetime,
+    by: str,
+    progress: Callable[[int], None] | None = None,
+) -> Counter[str]:
+    """Enroll every lead matching ``filters``; refusals are counted by reason, never lost."""
+    outcome: Counter[str] = Counter()
+    last_id = 0
+    while True:
+        leads = session.scalars(
+            apply_filters(select(Lead), filters).where(Lead.id > last_id).order_by(Lead.id).limit(CHUNK)
+        ).unique().all()
+        if not leads:
+            break
+        for lead in leads:
+            try:
+                enroll(session, sequence, lead, now=now, by=by)
+                outcome["enrolled"] += 1
+            except ValidationError as exc:
+                outcome[exc.errors.get("lead_id", "refused")] += 1
+        session.commit()
+        last_id = leads[-1].id
+        if progress:
+            progress(sum(outcome.values()))
+    return outcome

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -127,6 +128,31 @@ def tokens_create(email: str, name: str) -> None:
         token = create_token(session, user, name)
         session.commit()
         click.echo(f"API token for {user.email} (shown once): {token}")
+
+
+@cli.group()
+def campaigns() -> None:
+    """Sequences kept as files."""
+
+
+@campaigns.command("apply")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+def campaigns_apply(path: Path) -> None:
+    """Create or update sequences from YAML/JSON files (a file or a folder of them)."""
+    from campaigns.apply import apply_file, sequence_files
+
+    failed = False
+    with _session(_settings()) as session:
+        for file in sequence_files(path):
+            try:
+                applied = apply_file(session, file)
+                click.echo(f"{file}: {applied.name}: {applied.action}")
+            except ValidationError as exc:
+                session.rollback()
+                failed = True
+                for field, message in exc.errors.items():
+                    click.echo(f"{file}: error: {field}: {message}", err=True)
+    sys.exit(2 if failed else 0)
 
 
 def _register_imports() -> None:

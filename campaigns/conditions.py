@@ -29,7 +29,7 @@ def _engaged(session: Session, enrollment: Enrollment, step_id: str, kind: str, 
     return session.scalar(query.limit(1)) is not None
 
 
-def _field_value(lead: Lead, name: str) -> Any:
+def field_value(lead: Lead, name: str) -> Any:
     if name.startswith("custom."):
         return (lead.custom_fields or {}).get(name.removeprefix("custom."))
     if name in ("company", "industry", "company_size", "website"):
@@ -40,15 +40,15 @@ def _field_value(lead: Lead, name: str) -> Any:
     return getattr(value, "value", value)
 
 
-def _compare(value: Any, op: str, expected: Any) -> bool:
+def compare(value: Any, op: str, expected: Any) -> bool:
     if op == "exists":
         return value not in (None, "") if expected in (None, True) else value in (None, "")
     if op == "equals":
         return value == expected or (isinstance(value, str) and isinstance(expected, str) and value.lower() == expected.lower())
     if op == "not_equals":
-        return not _compare(value, "equals", expected)
+        return not compare(value, "equals", expected)
     if op == "in":
-        return isinstance(expected, list) and any(_compare(value, "equals", item) for item in expected)
+        return isinstance(expected, list) and any(compare(value, "equals", item) for item in expected)
     try:
         if op == "gte":
             return value is not None and float(value) >= float(expected)
@@ -61,7 +61,7 @@ def _compare(value: Any, op: str, expected: Any) -> bool:
 
 def condition_holds(session: Session, enrollment: Enrollment, lead: Lead, condition: Condition) -> bool:
     if condition.type == "field":
-        return _compare(_field_value(lead, condition.field or ""), condition.op or "equals", condition.value)
+        return compare(field_value(lead, condition.field or ""), condition.op or "equals", condition.value)
     kind = "open" if condition.type in ("opened", "not_opened") else "click"
     engaged = _engaged(session, enrollment, condition.step or "", kind, condition.within_days)
     return engaged if condition.type in ("opened", "clicked") else not engaged

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from campaigns.definitions import parse_definition
+from campaigns.entry import start_checkpoint
 from campaigns.models import (
     Enrollment,
     EnrollmentState,
@@ -97,6 +98,8 @@ def update_sequence(session: Session, sequence: Sequence, data: Mapping[str, Any
 def activate(session: Session, sequence: Sequence, now: datetime) -> None:
     if sequence.status == SequenceStatus.PAUSED:
         resume(session, sequence, now)
+    elif sequence.status != SequenceStatus.ACTIVE:
+        sequence.entry_event_id = start_checkpoint(session)
     sequence.status = SequenceStatus.ACTIVE
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from redis import Redis
 
 from campaigns.claiming import claim_due
+from campaigns.entry import auto_enroll
 from nurture.config import Settings
 from nurture.db.base import utcnow
 from workers.context import job_session
@@ -40,3 +41,9 @@ def dispatch_due(settings: Settings, connection: Redis) -> int:
             if len(claim.enrollment_ids) < settings.batch_size:
                 break
     return dispatched
+
+
+def run_auto_enroll(_settings: Settings, _connection: Redis) -> int:
+    """Entry rules: enroll leads created or changed since each sequence's checkpoint."""
+    with job_session() as session:
+        return auto_enroll(session, utcnow())

@@ -20,7 +20,7 @@ from redis import Redis
 from nurture.config import Settings
 from workers import context
 from workers.connection import redis_connection
-from workers.dispatch import dispatch_due
+from workers.dispatch import dispatch_due, run_auto_enroll
 
 log = logging.getLogger("nurture.scheduler")
 LOCK_KEY = "nurture:scheduler:lock"
@@ -38,7 +38,11 @@ class PeriodicTask:
 
 def periodic_tasks() -> list[PeriodicTask]:
     """The schedule, as a plain list (after redash's schedule.py). Later issues add due-work claiming."""
-    return [PeriodicTask("heartbeat", 5, _heartbeat), PeriodicTask("dispatch_due", 1, dispatch_due)]
+    return [
+        PeriodicTask("heartbeat", 5, _heartbeat),
+        PeriodicTask("dispatch_due", 1, dispatch_due),
+        PeriodicTask("auto_enroll", 2, run_auto_enroll),
+    ]
 
 
 def _heartbeat(_settings: Settings, connection: Redis) -> None:

@@ -42,8 +42,8 @@ class Sequence(Base):
     current_version_id: Mapped[int | None]
     reenroll: Mapped[ReenrollPolicy] = mapped_column(str_enum(ReenrollPolicy), default=ReenrollPolicy.NEVER)
     paused_at: Mapped[datetime | None]
-    # Auto-enrollment checks leads changed after this moment (a checkpoint, not a scan of everyone).
-    entry_checkpoint: Mapped[datetime | None]
+    # Auto-enrollment reads the lead timeline after this event id (a checkpoint, not a scan of everyone).
+    entry_event_id: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -26,7 +26,7 @@ def upgrade() -> None:
     sa.Column('current_version_id', sa.Integer(), nullable=True),
     sa.Column('reenroll', sa.Enum('never', 'after_exit', 'always', name='reenrollpolicy', native_enum=False, length=32), nullable=False),
     sa.Column('paused_at', nurture.db.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('entry_checkpoint', nurture.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('entry_event_id', sa.Integer(), nullable=False),
     sa.Column('created_at', nurture.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', nurture.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sequences')),

@@ -11,6 +11,7 @@ from campaigns.models import Send
 from campaigns.steps import EmailStep, EmailVariant, SequenceDefinition
 from campaigns.versions import compiled_variant
 from nurture.config import Settings
+from nurture.mail.dkim_signing import load_key
 from nurture.mail.mime import MimeParts, build_message
 from nurture.mail.tokens import TokenSigner
 from nurture.mail.tracking import add_open_pixel, track_links
@@ -81,4 +82,6 @@ def build_envelope(
             extra_headers=(("X-Nurture-Send", str(send.id)),),
         )
     )
+    if settings.dkim_key_file and settings.dkim_selector and settings.dkim_domain:
+        raw = load_key(settings.dkim_key_file, settings.dkim_selector, settings.dkim_domain).sign(raw)
     return Envelope(sender_email, lead.email, message_id, rendered.subject, raw)

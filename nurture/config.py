@@ -40,6 +40,10 @@ class Settings:
     send_lease_seconds: float = 120.0
     retry_backoff_seconds: tuple[float, ...] = (60.0, 300.0, 900.0, 3600.0, 14400.0)
     smtp_timeout_seconds: float = 20.0
+    # DKIM signing of sequence emails, when all three are set.
+    dkim_key_file: str | None = None
+    dkim_selector: str | None = None
+    dkim_domain: str | None = None
     # Test instrumentation: "point:n" kills the worker at the n-th pass of a fault point.
     fault: str | None = None
 
@@ -69,6 +73,9 @@ class Settings:
                 float(x) for x in (env.get("NURTURE_RETRY_BACKOFF_SECONDS") or "60,300,900,3600,14400").split(",")
             ),
             fault=env.get("NURTURE_FAULT") or None,
+            dkim_key_file=env.get("NURTURE_DKIM_KEY_FILE") or None,
+            dkim_selector=env.get("NURTURE_DKIM_SELECTOR") or None,
+            dkim_domain=env.get("NURTURE_DKIM_DOMAIN") or None,
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -21,6 +21,18 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+# CSV uploads in the admin may be large; every other body (API, public forms) stays small.
+UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024
+UPLOAD_ENDPOINTS = frozenset({"admin_imports.create"})
+
+
+def _limit_bodies(app: Flask, max_body_bytes: int) -> None:
+    # Registered before CSRFProtect, whose check reads the form: the limit must be set first.
+    @app.before_request
+    def _limit() -> None:
+        request.max_content_length = UPLOAD_LIMIT_BYTES if request.endpoint in UPLOAD_ENDPOINTS else max_body_bytes
 
 
 def limiter_storage_uri(redis_url: str | None) -> str:
@@ -45,7 +57,7 @@ def create_app(
     )
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        MAX_CONTENT_LENGTH=UPLOAD_LIMIT_BYTES,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
@@ -61,6 +73,7 @@ def create_app(
     app.extensions["nurture.sessionmaker"] = session_factory
 
     db.init_app(app)
+    _limit_bodies(app, settings.max_body_bytes)
     auth.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -41,7 +41,8 @@ def init_app(app: Flask) -> None:
         status = exc.code or 500
         message = MESSAGES.get(status, exc.name)
         if status == 413:
-            message = f"Request body too large (at most {app.config['MAX_CONTENT_LENGTH'] // 1000} kB)"
+            limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
+            message = f"Request body too large (at most {limit // 1000} kB)"
         if wants_json():
             field = "body" if status in (400, 413, 415) else "request"
             response = error_response(status, {field: message})

@@ -1,1 +1,158 @@
-"""API: openapi (to be built)."""
+"""The OpenAPI 3.1 description of /api/v1, served at /api/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+
+from nurture.leads.validation import ENUM_FIELDS
+from nurture.web.api import blueprint
+
+STRING = {"type": ["string", "null"]}
+
+
+def _enum(name: str) -> dict[str, Any]:
+    return {"type": ["string", "null"], "enum": [m.value for m in ENUM_FIELDS[name]] + [None]}
+
+
+LEAD_INPUT = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "email": {"type": "string", "format": "email", "maxLength": 254},
+        "first_name": {**STRING, "maxLength": 100},
+        "last_name": {**STRING, "maxLength": 100},
+        "title": {**STRING, "maxLength": 150},
+        "phone": {**STRING, "maxLength": 40},
+        "company": {**STRING, "maxLength": 200, "description": "Company name"},
+        "website": {**STRING, "description": "Company website; its domain identifies the company"},
+        "company_size": {"type": ["integer", "null"], "minimum": 0},
+        "industry": {**STRING, "maxLength": 100},
+        "source": _enum("source"),
+        "source_detail": {**STRING, "maxLength": 200},
+        "consent_basis": _enum("consent_basis"),
+        "consent_at": {**STRING, "format": "date-time"},
+        "country": {**STRING, "description": "ISO 3166 alpha-2 code (or English name)"},
+        "timezone": {**STRING, "description": "IANA name, e.g. Europe/Paris; guessed from the country when missing"},
+        "owner_team": _enum("owner_team"),
+        "owner_email": {**STRING, "format": "email"},
+        "owner_user_id": {"type": ["integer", "null"]},
+        "lifecycle_stage": {**_enum("lifecycle_stage"), "description": "Moves forward only"},
+        "lead_status": _enum("lead_status"),
+        "budget": STRING,
+        "authority": STRING,
+        "need": STRING,
+        "timeline": STRING,
+        "custom_fields": {"type": ["object", "null"], "maxProperties": 50},
+    },
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "401": {"$ref": "#/components/responses/Unauthorized"},
+    "403": {"$ref": "#/components/responses/Forbidden"},
+    "422": {"$ref": "#/components/responses/Invalid"},
+}
+LEAD_ID = {"name": "lead_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+SEQUENCE_ID = {"name": "sequence_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+PAGE = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+]
+FILTERS = [
+    {"name": name, "in": "query", "schema": schema}
+    for name, schema in [
+        ("q", {"type": "string", "description": "Search email, names and company"}),
+        ("source", {"type": "string"}), ("lifecycle_stage", {"type": "string"}), ("lead_status", {"type": "string"}),
+        ("owner_team", {"type": "string"}), ("owner_user_id", {"type": "integer"}), ("company_id", {"type": "integer"}),
+        ("created_after", {"type": "string", "format": "date-time"}),
+        ("created_before", {"type": "string", "format": "date-time"}),
+    ]
+]  # fmt: skip
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Nurture API", "version": "1", "description": "Leads, sequences and enrollments."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/api/v1/leads": {
+                "get": {"summary": "List leads", "parameters": FILTERS + PAGE,
+                        "responses": {"200": _json({"type": "object", "properties": {"data": {"type": "array", "items": _ref("Lead")}, "meta": _ref("Meta")}}, "A page of leads"), **ERRORS}},
+                "post": {"summary": "Create a lead", "requestBody": {"required": True, "content": {"application/json": {"schema": {**_ref("LeadInput")}}}},
+                         "responses": {"201": _json(_ref("Lead"), "Created"), "415": {"$ref": "#/components/responses/Invalid"}, **ERRORS}},
+            },
+            "/api/v1/leads/{lead_id}": {
+                "parameters": [LEAD_ID],
+                "get": {"summary": "A lead", "responses": {"200": _json(_ref("Lead"), "The lead"), "404": {"$ref": "#/components/responses/NotFound"}, **ERRORS}},
+                "patch": {"summary": "Change some of a lead's fields", "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("LeadInput")}}},
+                          "responses": {"200": _json(_ref("Lead"), "Updated"), "404": {"$ref": "#/components/responses/NotFound"}, **ERRORS}},
+            },
+            "/api/v1/leads/{lead_id}/events": {
+                "parameters": [LEAD_ID],
+                "get": {"summary": "The lead's timeline, newest first", "parameters": PAGE,
+                        "responses": {"200": _json({"type": "object", "properties": {"data": {"type": "array", "items": _ref("Event")}, "meta": _ref("Meta")}}, "Events"), **ERRORS}},
+            },
+            "/api/v1/sequences": {
+                "get": {"summary": "List sequences", "responses": {"200": _json({"type": "object"}, "Sequences"), **ERRORS}},
+                "post": {"summary": "Create a sequence (draft, version 1)", "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SequenceInput")}}},
+                         "responses": {"201": _json({"type": "object"}, "Created"), **ERRORS}},
+            },
+            "/api/v1/sequences/{sequence_id}": {
+                "parameters": [SEQUENCE_ID],
+                "get": {"summary": "A sequence with its definition and step statistics", "responses": {"200": _json({"type": "object"}, "The sequence"), **ERRORS}},
+                "patch": {"summary": "Rename, change policy, or add a version with a new definition", "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SequenceInput")}}},
+                          "responses": {"200": _json({"type": "object"}, "Updated"), **ERRORS}},
+            },
+            "/api/v1/sequences/{sequence_id}/status": {
+                "parameters": [SEQUENCE_ID],
+                "post": {"summary": "Activate, pause, resume or archive", "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"enum": ["active", "paused", "resumed", "archived"]}}, "required": ["status"]}}}},
+                         "responses": {"200": _json({"type": "object"}, "The sequence"), **ERRORS}},
+            },
+            "/api/v1/sequences/{sequence_id}/enrollments": {
+                "parameters": [SEQUENCE_ID],
+                "get": {"summary": "Enrollments", "parameters": [{"name": "state", "in": "query", "schema": {"type": "string"}}, *PAGE], "responses": {"200": _json({"type": "object"}, "Enrollments"), **ERRORS}},
+                "post": {"summary": "Enroll one lead ({lead_id}) or every lead matching a filter ({filter})",
+                         "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
+                             {"type": "object", "properties": {"lead_id": {"type": "integer"}}, "required": ["lead_id"], "additionalProperties": False},
+                             {"type": "object", "properties": {"filter": {"type": "object"}}, "required": ["filter"], "additionalProperties": False}]}}}},
+                         "responses": {"200": _json({"type": "object"}, "Bulk counts"), "201": _json({"type": "object"}, "Enrolled"), **ERRORS}},
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "`nurture tokens create EMAIL`"}},
+            "schemas": {
+                "LeadInput": LEAD_INPUT,
+                "Lead": {"type": "object", "properties": {**LEAD_INPUT["properties"], "id": {"type": "integer"},
+                         "company": {"type": ["object", "null"]}, "owner": {"type": ["object", "null"]},
+                         "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},
+                "Event": {"type": "object", "properties": {"id": {"type": "integer"}, "kind": {"type": "string"}, "reason": {"type": "string"},
+                          "data": {"type": "object"}, "actor_user_id": {"type": ["integer", "null"]}, "created_at": {"type": "string", "format": "date-time"}}},
+                "Meta": {"type": "object", "properties": {"page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"}, "pages": {"type": "integer"}}},
+                "SequenceInput": {"type": "object", "properties": {"name": {"type": "string"}, "kind": {"enum": ["nurture", "cadence"]},
+                                  "reenroll": {"enum": ["never", "after_exit", "always"]}, "definition": {"type": "object"}}},
+                "Errors": {"type": "object", "properties": {"errors": {"type": "object", "additionalProperties": {"type": "string"}}}, "required": ["errors"]},
+            },
+            "responses": {
+                name: _json(_ref("Errors"), description)
+                for name, description in [("Unauthorized", "Missing or invalid bearer token"), ("Forbidden", "The token's role may not do this"),
+                                          ("Invalid", "Bad input, one message per field"), ("NotFound", "No such resource")]
+            },
+        },
+    }  # fmt: skip
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> object:
+    return jsonify(document())

@@ -17,21 +17,13 @@ from nurture.errors import ValidationError
 from nurture.leads.query import parse_lead_filters
 from nurture.models import Lead, Role
 from nurture.web.api import blueprint
+from nurture.web.api.body import json_object
 from nurture.web.auth import api_roles, api_user
 from nurture.web.db import db
 from nurture.web.errors import error_response
 
 EDITORS = (Role.ADMIN, Role.MARKETER)
 ANYONE = (Role.ADMIN, Role.MARKETER, Role.REP)
-
-
-def _json_object() -> dict[str, Any]:
-    if not request.is_json:
-        raise ValidationError({"body": "Send a JSON object with Content-Type: application/json"})
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationError({"body": "The body must be a JSON object"})
-    return body
 
 
 def _sequence_or_404(sequence_id: int) -> Sequence | None:
@@ -84,11 +76,11 @@ def list_sequences() -> Any:
     return jsonify({"data": [sequence_json(s) for s in sequences]})
 
 
-@blueprint.post("/v1/sequences")
+@blueprint.post("/v1/sequences", endpoint="create_sequence")
 @api_roles(*EDITORS)
 def create() -> Any:
     session = db()
-    sequence = create_sequence(session, _json_object())
+    sequence = create_sequence(session, json_object())
     session.commit()
     response = jsonify(sequence_json(sequence, full=True))
     response.status_code = 201
@@ -110,7 +102,7 @@ def patch_sequence(sequence_id: int) -> Any:
     sequence = _sequence_or_404(sequence_id)
     if sequence is None:
         return _not_found("sequence")
-    update_sequence(session, sequence, _json_object())
+    update_sequence(session, sequence, json_object())
     session.commit()
     return jsonify(sequence_json(sequence, full=True))
 
@@ -122,7 +114,7 @@ def set_status(sequence_id: int) -> Any:
     sequence = _sequence_or_404(sequence_id)
     if sequence is None:
         return _not_found("sequence")
-    wanted = _json_object().get("status")
+    wanted = json_object().get("status")
     now = utcnow()
     if wanted == SequenceStatus.ACTIVE:
         activate(session, sequence, now)
@@ -164,7 +156,7 @@ def create_enrollment(sequence_id: int) -> Any:
     sequence = _sequence_or_404(sequence_id)
     if sequence is None:
         return _not_found("sequence")
-    body = _json_object()
+    body = json_object()
     by = f"API ({api_user().email})"
     if "filter" in body:
         if not isinstance(body["filter"], dict) or set(body) != {"filter"}:

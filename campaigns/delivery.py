@@ -8,6 +8,7 @@ sending, lease expired ──► unknown: maybe delivered (RFC 1047), surfaced, 
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from campaigns.ledger import LedgerWriter
 from campaigns.messages import build_envelope, choose_variant
 from campaigns.models import Enrollment, Send, SendState
+from campaigns.ratelimit import RateLimiter, Unlimited
 from campaigns.steps import EmailStep, SequenceDefinition
 from nurture.config import Settings
 from nurture.db.base import utcnow
@@ -115,7 +117,16 @@ class FrequencyCap:
 class BatchDelivery:
     """Delivers the due emails of one claimed batch over one transport."""
 
-    def __init__(self, session: Session, settings: Settings, transport: Transport, signer: TokenSigner, now: datetime):
+    def __init__(
+        self,
+        session: Session,
+        settings: Settings,
+        transport: Transport,
+        signer: TokenSigner,
+        now: datetime,
+        limiter: RateLimiter | None = None,
+    ):
+        self.limiter = limiter or Unlimited()
         self.session = session
         self.settings = settings
         self.transport = transport
@@ -156,6 +167,8 @@ class BatchDelivery:
             return Outcome("wait", until=send.next_attempt_at)
         if due.marketing and (blocked := cap.blocked_until(lead.id)) is not None:
             return Outcome("wait", until=blocked)
+        if (delay := self.limiter.acquire(send.rcpt_to.rsplit("@", 1)[-1], time.time())) > 0:
+            return Outcome("wait", until=self.now + timedelta(seconds=delay))
 
         variant = next((v for v in step.variants if v.id == send.variant), step.variants[0])
         envelope = build_envelope(send, lead, self._owner(lead), due.definition, step, variant, self.settings, self.signer)

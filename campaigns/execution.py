@@ -25,6 +25,7 @@ from campaigns.delivery import BatchDelivery, DueEmail, FrequencyCap, Outcome, e
 from campaigns.enrollments import finish
 from campaigns.models import Enrollment, EnrollmentState, Sequence, SequenceKind
 from campaigns.planner import add_delay, next_opening
+from campaigns.ratelimit import RateLimiter
 from campaigns.steps import END, ActionStep, BranchStep, EmailStep, SequenceDefinition, WaitStep
 from campaigns.versions import definition_of
 from nurture.config import Settings
@@ -126,6 +127,7 @@ def run_claim(
     *,
     clock: Callable[[], datetime] = utcnow,
     signer: TokenSigner | None = None,
+    limiter: RateLimiter | None = None,
 ) -> Counter[str]:
     """Run every enrollment of a claim that is still ours, send what is due, and commit."""
     results: Counter[str] = Counter()
@@ -165,7 +167,7 @@ def run_claim(
     session.commit()
     if due:
         ensure_sends(session, due)
-        delivery = BatchDelivery(session, settings, transport, signer or TokenSigner(settings.secret_key), batch.now)
+        delivery = BatchDelivery(session, settings, transport, signer or TokenSigner(settings.secret_key), batch.now, limiter)
         cap = FrequencyCap.load(session, settings.frequency_cap_per_day, [d.lead.id for d in due if d.marketing], batch.now)
         outcomes: list[tuple[DueEmail, Outcome]] = []
         try:

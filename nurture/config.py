@@ -40,6 +40,9 @@ class Settings:
     send_lease_seconds: float = 120.0
     retry_backoff_seconds: tuple[float, ...] = (60.0, 300.0, 900.0, 3600.0, 14400.0)
     smtp_timeout_seconds: float = 20.0
+    # Sending rate limits: messages per second overall, and per recipient domain ("gmail.com=20,*=50").
+    rate_limit_per_second: str | None = None
+    domain_rate_limits: str | None = None
     # DKIM signing of sequence emails, when all three are set.
     dkim_key_file: str | None = None
     dkim_selector: str | None = None
@@ -73,6 +76,8 @@ class Settings:
                 float(x) for x in (env.get("NURTURE_RETRY_BACKOFF_SECONDS") or "60,300,900,3600,14400").split(",")
             ),
             fault=env.get("NURTURE_FAULT") or None,
+            rate_limit_per_second=env.get("NURTURE_RATE_LIMIT_PER_SECOND") or None,
+            domain_rate_limits=env.get("NURTURE_DOMAIN_RATE_LIMITS") or None,
             dkim_key_file=env.get("NURTURE_DKIM_KEY_FILE") or None,
             dkim_selector=env.get("NURTURE_DKIM_SELECTOR") or None,
             dkim_domain=env.get("NURTURE_DKIM_DOMAIN") or None,

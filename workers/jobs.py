@@ -7,7 +7,7 @@ from campaigns.execution import run_claim
 from nurture.mail.system_email import send_system_email
 from nurture.models import User
 from workers.context import job_session, settings
-from workers.transports import transport_for_job
+from workers.transports import rate_limiter, transport_for_job
 
 
 def send_test_email(user_id: int) -> str:
@@ -31,4 +31,5 @@ def run_send_batch(enrollment_ids: list[int], claim_token: str) -> dict[str, int
     """Run one claimed batch of enrollments (ids in; the engine does the work)."""
     with job_session() as session:
         transport = transport_for_job(settings(), session)
-        return dict(run_claim(session, settings(), Claim(claim_token, enrollment_ids), transport))
+        claim = Claim(claim_token, enrollment_ids)
+        return dict(run_claim(session, settings(), claim, transport, limiter=rate_limiter(settings())))

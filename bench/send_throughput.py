@@ -28,7 +28,7 @@ from tests.campaigns.processes import engine_env, start, stop  # noqa: E402
 from tests.databases import migrated_database  # noqa: E402
 from tests.smtp_server import free_port  # noqa: E402
 
-WORKERS = 2
+WORKERS = int(__import__("os").environ.get("BENCH_WORKERS", "2"))
 DEFINITION = {
     "steps": [
         {

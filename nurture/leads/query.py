@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from nurture.errors import ValidationError
 from nurture.leads.validation import ENUM_FIELDS, parse_datetime, validate_enum
 from nurture.models import Company, Lead
+from nurture.pagination import Page
 
 MAX_PER_PAGE = 200
 FILTER_ENUMS = ("source", "lifecycle_stage", "lead_status", "owner_team")
@@ -26,18 +27,6 @@ class LeadFilters:
     company_id: int | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
-
-
-@dataclass
-class Page:
-    items: list[Lead]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def _positive_int(value: str, name: str, errors: dict[str, str], maximum: int = 2**31 - 1) -> int | None:
@@ -103,7 +92,7 @@ def apply_filters(stmt: Select[Any], filters: LeadFilters) -> Select[Any]:
     return stmt
 
 
-def list_leads(session: Session, filters: LeadFilters, page: int = 1, per_page: int = 50) -> Page:
+def list_leads(session: Session, filters: LeadFilters, page: int = 1, per_page: int = 50) -> Page[Lead]:
     total = session.scalar(apply_filters(select(func.count()).select_from(Lead), filters)) or 0
     stmt = apply_filters(select(Lead), filters).order_by(Lead.created_at.desc(), Lead.id.desc())
     items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())

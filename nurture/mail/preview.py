@@ -11,18 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
 from nurture.models import OutboxMessage
-
-
-@dataclass
-class OutboxPage:
-    items: list[OutboxMessage]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+from nurture.pagination import Page
 
 
 @dataclass
@@ -33,7 +22,7 @@ class MessagePreview:
     attachments: list[tuple[str, str]] = field(default_factory=list)  # (filename, content type)
 
 
-def outbox_page(session: Session, page: int = 1, per_page: int = 50) -> OutboxPage:
+def outbox_page(session: Session, page: int = 1, per_page: int = 50) -> Page[OutboxMessage]:
     total = session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
     stmt = (
         select(OutboxMessage)
@@ -42,7 +31,7 @@ def outbox_page(session: Session, page: int = 1, per_page: int = 50) -> OutboxPa
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    return OutboxPage(list(session.scalars(stmt)), total, page, per_page)
+    return Page(list(session.scalars(stmt)), total, page, per_page)
 
 
 def _content(part: EmailMessage) -> str:

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("public", __name__)
 
-from nurture.web.public import forms  # noqa: E402,F401
+from nurture.web.public import forms, tracking  # noqa: E402,F401

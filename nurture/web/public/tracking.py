@@ -1,0 +1,77 @@
+"""Public tracking endpoints: open pixel, click redirect, unsubscribe (RFC 8058 one-click).
+
+The token's signature is checked before anything touches the database; a bad
+token gets a 404 page, never a redirect and never a 5xx.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from flask import abort, current_app, redirect, render_template, request
+
+from campaigns.tracking import record_engagement, unsubscribe
+from nurture.db.base import utcnow
+from nurture.mail.tokens import TokenSigner
+from nurture.web.app import csrf, limiter
+from nurture.web.db import db
+from nurture.web.public import blueprint
+
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+PUBLIC_LIMIT = "300 per minute"
+
+
+def _signer() -> TokenSigner:
+    return TokenSigner(current_app.extensions["nurture.settings"].secret_key)
+
+
+def _client() -> dict[str, str | None]:
+    return {"user_agent": request.headers.get("User-Agent"), "ip": request.remote_addr}
+
+
+@blueprint.get("/t/o/<token>")
+@limiter.limit(PUBLIC_LIMIT)
+def open_pixel(token: str) -> Any:
+    send_id = _signer().read_open(token)
+    if send_id is not None and record_engagement(db(), send_id, "open", utcnow(), **_client()):
+        db().commit()
+    # Always the pixel: a broken image tells a scanner nothing and looks broken to a person.
+    return PIXEL, 200, {"Content-Type": "image/gif", "Cache-Control": "no-store, private"}
+
+
+@blueprint.get("/t/c/<token>")
+@limiter.limit(PUBLIC_LIMIT)
+def click(token: str) -> Any:
+    target = _signer().read_click(token)
+    if target is None:
+        abort(404)
+    if record_engagement(db(), target.send_id, "click", utcnow(), url=target.url, **_client()):
+        db().commit()
+    return redirect(target.url, code=302)
+
+
+@blueprint.get("/u/<token>")
+@limiter.limit(PUBLIC_LIMIT)
+def unsubscribe_page(token: str) -> Any:
+    """A confirmation page: a GET changes nothing (link scanners prefetch it)."""
+    if _signer().read_unsubscribe(token) is None:
+        abort(404)
+    return render_template("web/public/unsubscribe.html", token=token, done=False)
+
+
+@blueprint.post("/u/<token>")
+@limiter.limit(PUBLIC_LIMIT)
+def unsubscribe_now(token: str) -> Any:
+    """RFC 8058 one-click (List-Unsubscribe=One-Click) and the page's button: 200, no redirect, idempotent."""
+    send_id = _signer().read_unsubscribe(token)
+    if send_id is None:
+        abort(404)
+    how = "one-click" if request.form.get("List-Unsubscribe") == "One-Click" else "unsubscribe page"
+    if unsubscribe(db(), send_id, utcnow(), how=how) is None:
+        abort(404)
+    db().commit()
+    return render_template("web/public/unsubscribe.html", token=token, done=True)
+
+
+csrf.exempt(unsubscribe_now)  # mail clients post it with no session; the signed token is the credential

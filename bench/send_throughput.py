@@ -11,6 +11,7 @@ first claim until the sink has counted N messages. Target: ratio ≥ 0.7.
 from __future__ import annotations
 
 import argparse
+import os
 import multiprocessing as mp
 import smtplib
 import sys
@@ -105,7 +106,7 @@ def ours(sink: Sink, engine, url: str, redis_url: str, count: int, tmp: Path) ->
     from workers.scheduler import HEARTBEAT_KEY
 
     sink.reset()
-    env = engine_env(url, redis_url, sink.url, tmp, NURTURE_BATCH_SIZE="100", NURTURE_CLAIM_LEASE_SECONDS="300")
+    env = engine_env(url, redis_url, sink.url, tmp, NURTURE_BATCH_SIZE=os.environ.get("BENCH_BATCH", "250"), NURTURE_CLAIM_LEASE_SECONDS="300")
     workers = [start("worker", env, tmp / f"w{n}.log") for n in range(WORKERS)]
     scheduler = start("scheduler", env, tmp / "scheduler.log")
     client = redis.Redis.from_url(redis_url)

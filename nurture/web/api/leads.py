@@ -8,12 +8,16 @@ from urllib.parse import urlencode
 from flask import jsonify, request, url_for
 from sqlalchemy import func, select
 
+from nurture.db.base import utcnow
 from nurture.leads.capture import create_lead
 from nurture.leads.changes import apply_values
 from nurture.leads.query import list_leads as find
 from nurture.leads.query import parse_lead_filters
 from nurture.leads.validation import validate_lead_input
 from nurture.models import Lead, LeadEvent, LeadSource, Role
+from nurture.scoring.explain import Explanation
+from nurture.scoring.lead_score import score_lead
+from nurture.scoring.rules import ScoringRules
 from nurture.web.api import blueprint
 from nurture.web.api.body import json_object
 from nurture.web.api.serializers import event_json, lead_json
@@ -108,3 +112,32 @@ def lead_events(lead_id: int) -> Any:
         .offset((page - 1) * per_page)
     ).all()
     return jsonify({"data": [event_json(e) for e in events], "meta": {"page": page, "per_page": per_page, "total": total}})
+
+
+def _explanation_json(explanation: Explanation) -> dict[str, Any]:
+    return {
+        "score": explanation.score,
+        "contributions": [
+            {"kind": c.kind, "description": c.description, "points": c.points, "value_now": round(c.value_now, 2),
+             "occurred_at": c.occurred_at.isoformat() if c.occurred_at else None}
+            for c in explanation.contributions
+        ],  # fmt: skip
+    }
+
+
+@blueprint.get("/v1/leads/<int:lead_id>/score")
+@api_roles(*ANYONE)
+def lead_score(lead_id: int) -> Any:
+    """Every contribution, its points and its decayed value now; they sum to the scores."""
+    session = db()
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        return error_response(404, {"lead": "Not found"})
+    score = score_lead(session, lead, ScoringRules(), utcnow())
+    return jsonify(
+        {
+            "label": score.label,
+            "engagement": {**_explanation_json(score.engagement), "temperature": score.temperature},
+            "fit": {**_explanation_json(score.fit), "grade": score.grade},
+        }
+    )

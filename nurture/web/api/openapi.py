@@ -104,6 +104,13 @@ def document() -> dict[str, Any]:
                 "get": {"summary": "The lead's timeline, newest first", "parameters": PAGE,
                         "responses": {"200": _json({"type": "object", "properties": {"data": {"type": "array", "items": _ref("Event")}, "meta": _ref("Meta")}}, "Events"), **ERRORS}},
             },
+            "/api/v1/leads/{lead_id}/score": {
+                "parameters": [LEAD_ID],
+                "get": {"summary": "The lead's engagement and fit scores, explained", "responses": {"200": _json({"type": "object", "properties": {
+                    "label": {"type": "string", "description": "grade-temperature, e.g. A-hot"},
+                    "engagement": {"type": "object"}, "fit": {"type": "object"}}}, "Scores and their contributions"),
+                    "404": {"$ref": "#/components/responses/NotFound"}, **ERRORS}},
+            },
             "/api/v1/sequences": {
                 "get": {"summary": "List sequences", "responses": {"200": _json({"type": "object"}, "Sequences"), **ERRORS}},
                 "post": {"summary": "Create a sequence (draft, version 1)", "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SequenceInput")}}},

@@ -9,9 +9,12 @@ from __future__ import annotations
 from redis import Redis
 
 from campaigns.claiming import claim_due
+from campaigns.enrollments import exit_live_enrollments
 from campaigns.entry import auto_enroll
 from nurture.config import Settings
 from nurture.db.base import utcnow
+from nurture.handoff.evaluate import evaluate_changed_leads
+from nurture.models import Lead, LifecycleStage
 from workers.context import job_session
 from workers.jobs import run_send_batch
 from workers.queues import SEND, queue
@@ -47,3 +50,17 @@ def run_auto_enroll(_settings: Settings, _connection: Redis) -> int:
     """Entry rules: enroll leads created or changed since each sequence's checkpoint."""
     with job_session() as session:
         return auto_enroll(session, utcnow())
+
+
+def run_evaluate_engagement(settings: Settings, _connection: Redis) -> int:
+    """Score leads with new engagement; hand the sales-ready ones to a rep and end their nurture."""
+    with job_session() as session:
+        now = utcnow()
+        promotions = evaluate_changed_leads(session, settings, now)
+        for promotion in promotions:
+            if promotion.stage == LifecycleStage.SQL and promotion.task is not None:
+                lead = session.get(Lead, promotion.task.lead_id)
+                if lead is not None:
+                    exit_live_enrollments(session, lead, "Handed to sales", now)
+        session.commit()
+        return len(promotions)

@@ -20,7 +20,7 @@ from redis import Redis
 from nurture.config import Settings
 from workers import context
 from workers.connection import redis_connection
-from workers.dispatch import dispatch_due, run_auto_enroll
+from workers.dispatch import dispatch_due, run_auto_enroll, run_evaluate_engagement
 
 log = logging.getLogger("nurture.scheduler")
 LOCK_KEY = "nurture:scheduler:lock"
@@ -42,6 +42,7 @@ def periodic_tasks() -> list[PeriodicTask]:
         PeriodicTask("heartbeat", 5, _heartbeat),
         PeriodicTask("dispatch_due", 1, dispatch_due),
         PeriodicTask("auto_enroll", 2, run_auto_enroll),
+        PeriodicTask("evaluate_engagement", 0.5, run_evaluate_engagement),
     ]
 
 

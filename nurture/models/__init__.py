@@ -2,6 +2,7 @@
 
 from nurture.db.base import Base
 from nurture.models.api_token import ApiToken
+from nurture.models.checkpoint import Checkpoint
 from nurture.models.company import Company
 from nurture.models.email_event import EmailEvent
 from nurture.models.enums import ConsentBasis, LeadSource, LeadStatus, LifecycleStage, OwnerTeam, Role
@@ -10,10 +11,12 @@ from nurture.models.lead import Lead
 from nurture.models.lead_event import LeadEvent
 from nurture.models.outbox_message import OutboxMessage
 from nurture.models.suppression import Suppression
+from nurture.models.task import Task
 from nurture.models.user import User
 
 __all__ = [
     "ApiToken",
+    "Checkpoint",
     "Base",
     "Company",
     "ConsentBasis",
@@ -28,5 +31,6 @@ __all__ = [
     "OwnerTeam",
     "Role",
     "Suppression",
+    "Task",
     "User",
 ]

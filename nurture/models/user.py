@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nurture.db.base import Base, utcnow
@@ -22,6 +22,11 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Lead routing (reps): away reps get no new leads; capacity caps open sales leads (0: no cap);
+    # weight shares new leads among reps (2 gets twice as many as 1).
+    away: Mapped[bool] = mapped_column(default=False, server_default=false())
+    capacity: Mapped[int] = mapped_column(default=0, server_default="0")
+    routing_weight: Mapped[int] = mapped_column(default=1, server_default="1")
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"

@@ -275,3 +275,20 @@ def test_public_values_are_escaped_on_list_and_detail(client, admin, add_lead):
         assert "<script" not in page
     assert "<img src=x" not in detail
     assert 'value="&#34;&gt;&lt;img src=x onerror=alert(2)&gt;"' in detail  # kept inert in the edit form
+
+
+def test_the_lead_page_explains_the_score(client, session, make_account):
+    from datetime import timedelta
+
+    from nurture.db.base import utcnow
+    from nurture.leads.capture import create_lead
+    from nurture.leads.validation import validate_lead_input
+    from nurture.models import EmailEvent, Role
+
+    lead = create_lead(session, validate_lead_input({"email": "scored@example.com"}), reason="test")
+    session.add(EmailEvent(send_id=1, lead_id=lead.id, kind="click", url="https://x.test/<b>pricing</b>", occurred_at=utcnow() - timedelta(days=1)))
+    session.commit()
+    login(client, make_account(Role.REP))
+    page = client.get(f"/leads/{lead.id}").get_data(as_text=True)
+    assert "data-score-label>D-cold<" in page
+    assert "click of email 1 (https://x.test/&lt;b&gt;pricing&lt;/b&gt;)" in page  # public data shown escaped

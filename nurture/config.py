@@ -27,6 +27,8 @@ class Settings:
     instance_path: Path = field(default_factory=lambda: Path.cwd() / "instance")
     max_body_bytes: int = 1_000_000
     form_rate_limit: str = "30 per minute"
+    # Per client IP on the tracking and unsubscribe endpoints (mail gateways fetch from few IPs: keep it generous).
+    public_rate_limit: str = "600 per minute"
     default_timezone: str = "UTC"
     # Sender identity and the postal address every marketing email must show.
     sender_email: str = "news@example.com"
@@ -64,6 +66,7 @@ class Settings:
             base_url=(env.get("NURTURE_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
             instance_path=instance,
             form_rate_limit=env.get("NURTURE_FORM_RATE_LIMIT") or cls.form_rate_limit,
+            public_rate_limit=env.get("NURTURE_PUBLIC_RATE_LIMIT") or cls.public_rate_limit,
             default_timezone=env.get("NURTURE_DEFAULT_TIMEZONE") or cls.default_timezone,
             sender_email=env.get("NURTURE_SENDER_EMAIL") or cls.sender_email,
             sender_name=env.get("NURTURE_SENDER_NAME") or cls.sender_name,

@@ -19,7 +19,10 @@ from nurture.web.db import db
 from nurture.web.public import blueprint
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-PUBLIC_LIMIT = "300 per minute"
+
+
+def _public_limit() -> str:
+    return str(current_app.extensions["nurture.settings"].public_rate_limit)
 
 
 def _signer() -> TokenSigner:
@@ -31,7 +34,7 @@ def _client() -> dict[str, str | None]:
 
 
 @blueprint.get("/t/o/<token>")
-@limiter.limit(PUBLIC_LIMIT)
+@limiter.limit(_public_limit)
 def open_pixel(token: str) -> Any:
     send_id = _signer().read_open(token)
     if send_id is not None and record_engagement(db(), send_id, "open", utcnow(), **_client()):
@@ -41,7 +44,7 @@ def open_pixel(token: str) -> Any:
 
 
 @blueprint.get("/t/c/<token>")
-@limiter.limit(PUBLIC_LIMIT)
+@limiter.limit(_public_limit)
 def click(token: str) -> Any:
     target = _signer().read_click(token)
     if target is None:
@@ -52,7 +55,7 @@ def click(token: str) -> Any:
 
 
 @blueprint.get("/u/<token>")
-@limiter.limit(PUBLIC_LIMIT)
+@limiter.limit(_public_limit)
 def unsubscribe_page(token: str) -> Any:
     """A confirmation page: a GET changes nothing (link scanners prefetch it)."""
     if _signer().read_unsubscribe(token) is None:
@@ -61,7 +64,7 @@ def unsubscribe_page(token: str) -> Any:
 
 
 @blueprint.post("/u/<token>")
-@limiter.limit(PUBLIC_LIMIT)
+@limiter.limit(_public_limit)
 def unsubscribe_now(token: str) -> Any:
     """RFC 8058 one-click (List-Unsubscribe=One-Click) and the page's button: 200, no redirect, idempotent."""
     send_id = _signer().read_unsubscribe(token)

@@ -11,8 +11,8 @@ first claim until the sink has counted N messages. Target: ratio ≥ 0.7.
 from __future__ import annotations
 
 import argparse
-import os
 import multiprocessing as mp
+import os
 import smtplib
 import sys
 import tempfile

@@ -33,12 +33,16 @@ def resolve_owner(session: Session, values: LeadInput) -> User | None:
     return user
 
 
-def check_stage_forward(lead: Lead, values: LeadInput) -> None:
+def check_stage_forward(current: LifecycleStage | str | None, values: LeadInput) -> None:
+    """The one rule for every capture path: a stage moves forward only (recycling is explicit)."""
     new = values.lead.get("lifecycle_stage")
-    if new is not None and lead.lifecycle_stage is not None and new.rank < LifecycleStage(lead.lifecycle_stage).rank:
-        raise ValidationError(
-            {"lifecycle_stage": f"Stage moves forward only (now {lead.lifecycle_stage}); recycle with a reason instead"}
-        )
+    if new is not None and current is not None and new.rank < LifecycleStage(current).rank:
+        raise ValidationError({"lifecycle_stage": f"Stage moves forward only (now {current}); recycle with a reason instead"})
+
+
+def event_kind(field: str, default: str = "updated") -> str:
+    """The timeline kind a field change is recorded under."""
+    return _OWN_KIND.get(field) or ("owner_changed" if field in _OWNER_FIELDS else default)
 
 
 def apply_values(
@@ -54,7 +58,7 @@ def apply_values(
 
     Returns the changes as ``{field: [old, new]}``; custom fields are merged.
     """
-    check_stage_forward(lead, values)
+    check_stage_forward(lead.lifecycle_stage, values)
     owner = resolve_owner(session, values)
     changes: dict[str, list[Any]] = {}
 
@@ -90,7 +94,6 @@ def _record_changes(
 ) -> None:
     grouped: dict[str, dict[str, list[Any]]] = {}
     for name, change in changes.items():
-        kind = _OWN_KIND.get(name) or ("owner_changed" if name in _OWNER_FIELDS else "updated")
-        grouped.setdefault(kind, {})[name] = change
+        grouped.setdefault(event_kind(name), {})[name] = change
     for kind, data in grouped.items():
         record_event(session, lead, kind, reason, data, actor)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from campaigns.entry import auto_enroll
@@ -12,6 +13,17 @@ from nurture.forms.submit import submit_form
 from nurture.leads.changes import apply_values
 from nurture.leads.validation import validate_lead_input
 from nurture.models import Form
+
+
+@pytest.fixture
+def clock():
+    """Entry rules read the timeline by its real write time: the clock starts at the real now."""
+    from datetime import UTC, datetime
+
+    from tests.campaigns.conftest import Clock
+
+    return Clock(datetime.now(UTC))
+
 
 STEPS = [{"id": "a", "type": "email", "subject": "A", "html": "<p>a</p>"}]
 

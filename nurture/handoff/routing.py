@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from nurture.db.base import utcnow
@@ -23,7 +23,7 @@ class Route:
     why: str  # for the timeline: which territory, or the fallback
 
 
-def available(now: datetime) -> object:
+def available(now: datetime) -> ColumnElement[bool]:
     """Reps who may get a lead now: active, and not away (or back, their away-until date passed)."""
     back = and_(User.away_until.is_not(None), User.away_until <= now)
     return and_(User.role == Role.REP, User.active.is_(True), or_(User.away.is_(False), back))

@@ -35,7 +35,7 @@ def _render_index(failed: int | None = None, values: dict[str, str] | None = Non
                   status: int = 200) -> Any:  # fmt: skip
     reps = _reps()
     rows = {rep.id: values if rep.id == failed and values is not None else _rep_values(rep) for rep in reps}
-    managers = list(db().scalars(select(User).where(User.active.is_(True), User.role != Role.REP).order_by(User.email)))
+    managers = list(db().scalars(select(User).where(User.active.is_(True)).order_by(User.email)))
     page = render_template(
         "web/routing/index.html", reps=reps, rows=rows, failed=failed, errors=errors or {}, managers=managers,
         territories=list_territories(db()), now=utcnow(),

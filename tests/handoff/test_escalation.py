@@ -134,3 +134,18 @@ def test_the_scheduler_runs_the_sweep(session, session_factory, settings, make_a
     assert run_escalate_breaches(settings, None) == 1
     assert run_escalate_breaches(settings, None) == 0
     assert len(_events(session, lead, "sla_breached")) == 1
+
+
+def test_two_sweeps_that_saw_the_same_breach_escalate_it_once(session, session_factory, settings, make_account):
+    from nurture.handoff.escalation import escalate
+    from nurture.handoff.thresholds import Thresholds
+
+    make_account(Role.REP, "rep@example.com")
+    lead, task = _handed_off(session, settings)
+    with session_factory() as other:
+        [seen] = due_breaches(other, DUE)  # the second sweep read the breach too…
+        assert escalate(session, settings, task, DUE, Thresholds()) is True
+        session.commit()
+        assert escalate(other, settings, seen, DUE, Thresholds()) is False  # …but the claim is conditional
+        other.commit()
+    assert len(_events(session, lead, "sla_breached")) == 1

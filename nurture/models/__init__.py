@@ -10,8 +10,10 @@ from nurture.models.form import Form
 from nurture.models.lead import Lead
 from nurture.models.lead_event import LeadEvent
 from nurture.models.outbox_message import OutboxMessage
+from nurture.models.policy_version import PolicyVersion
 from nurture.models.suppression import Suppression
 from nurture.models.task import Task
+from nurture.models.territory import Territory, territory_reps
 from nurture.models.user import User
 
 __all__ = [
@@ -29,8 +31,11 @@ __all__ = [
     "LifecycleStage",
     "OutboxMessage",
     "OwnerTeam",
+    "PolicyVersion",
     "Role",
     "Suppression",
     "Task",
+    "Territory",
     "User",
+    "territory_reps",
 ]

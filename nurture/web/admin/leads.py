@@ -9,13 +9,13 @@ from flask_login import current_user
 
 from nurture.db.base import utcnow
 from nurture.errors import ValidationError
+from nurture.handoff.policy import current_policy
 from nurture.leads.changes import apply_values
 from nurture.leads.history import TIMELINE_LIMIT, lead_timeline
 from nurture.leads.query import list_leads, parse_lead_filters
 from nurture.leads.validation import validate_lead_input
 from nurture.models import Lead, LeadSource, LeadStatus, LifecycleStage, OwnerTeam, Role, User
 from nurture.scoring.lead_score import score_lead
-from nurture.scoring.rules import ScoringRules
 from nurture.web.auth import roles_required
 from nurture.web.db import db
 
@@ -87,7 +87,7 @@ def _render_show(lead: Lead, values: dict[str, str], errors: dict[str, str]) -> 
         "web/leads/show.html",
         lead=lead,
         timeline=lead_timeline(db(), lead.id),
-        score=score_lead(db(), lead, ScoringRules(), utcnow()),
+        score=score_lead(db(), lead, current_policy(db()).rules, utcnow()),
         timeline_limit=TIMELINE_LIMIT,
         values=values,
         errors=errors,

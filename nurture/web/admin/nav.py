@@ -15,6 +15,9 @@ NAV = [
     ("admin_imports.new", "Import", (Role.ADMIN, Role.MARKETER)),
     ("admin_forms.index", "Forms", (Role.ADMIN, Role.MARKETER)),
     ("admin_outbox.index", "Outbox", (Role.ADMIN, Role.MARKETER)),
+    ("admin_scoring.index", "Scoring", (Role.ADMIN, Role.MARKETER)),
+    ("admin_routing.index", "Routing", (Role.ADMIN,)),
+    ("admin_routing.me", "Availability", (Role.REP,)),
     ("admin_users.index", "Users", (Role.ADMIN,)),
 ]
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from nurture.errors import ValidationError
 from nurture.models import Opportunity, PipelineStage, StageOutcome
 from nurture.opportunities.validation import parse_date, parse_id
-from nurture.pagination import Page
+from nurture.pagination import Page, parse_page
 
 FILTERS = ("owner_user_id", "stage", "open", "closing_before", "company_id", "contact_lead_id")
 MAX_PER_PAGE = 200
@@ -46,14 +46,10 @@ def parse_opportunity_filters(args: Mapping[str, str]) -> tuple[OpportunityFilte
     if args.get("closing_before"):
         filters.closing_before, error = parse_date(args["closing_before"])
         errors.update({"closing_before": error} if error else {})
-    page, per_page = args.get("page") or "1", args.get("per_page") or "50"
-    if not page.isdigit() or int(page) < 1:
-        errors["page"] = "Must be a whole number from 1"
-    if not per_page.isdigit() or not 1 <= int(per_page) <= MAX_PER_PAGE:
-        errors["per_page"] = f"Must be a whole number from 1 to {MAX_PER_PAGE}"
+    page, per_page = parse_page(args, errors, MAX_PER_PAGE)
     if errors:
         raise ValidationError(errors)
-    return filters, int(page), int(per_page)
+    return filters, page, per_page
 
 
 def apply_filters(stmt: Select[Any], filters: OpportunityFilters) -> Select[Any]:

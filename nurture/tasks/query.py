@@ -14,7 +14,7 @@ from nurture.errors import ValidationError
 from nurture.leads.validation import parse_datetime
 from nurture.models import Task
 from nurture.opportunities.validation import parse_id
-from nurture.pagination import Page
+from nurture.pagination import Page, parse_page
 
 FILTERS = ("owner", "due_before", "overdue", "kind", "lead_id", "status")
 
@@ -61,14 +61,10 @@ def parse_task_filters(args: Mapping[str, str], me: int, may_see_all: bool) -> t
         if args["status"] not in ("open", "completed", "all"):
             errors["status"] = "open, completed or all"
         filters.status = args["status"]
-    page, per_page = args.get("page") or "1", args.get("per_page") or "50"
-    if not page.isdigit() or int(page) < 1:
-        errors["page"] = "Must be a whole number from 1"
-    if not per_page.isdigit() or not 1 <= int(per_page) <= 200:
-        errors["per_page"] = "Must be a whole number from 1 to 200"
+    page, per_page = parse_page(args, errors)
     if errors:
         raise ValidationError(errors)
-    return filters, int(page), int(per_page)
+    return filters, page, per_page
 
 
 def apply_filters(stmt: Select[Any], filters: TaskFilters, now: datetime) -> Select[Any]:

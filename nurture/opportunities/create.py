@@ -23,7 +23,7 @@ def _owner(session: Session, values: dict[str, Any], lead: Lead, actor: User | N
         return owner
     if actor is not None and actor.role == Role.REP:
         return actor
-    return lead.owner
+    return lead.owner or actor  # an admin qualifying an unowned lead owns the deal until reassigned
 
 
 def create_opportunity(

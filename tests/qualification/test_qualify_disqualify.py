@@ -146,3 +146,24 @@ def test_a_lead_with_a_deal_is_not_disqualified(session, settings, make_account)
         disqualify_lead(session, settings, lead, validate_disqualify_input({"reason": "no_need"}, NOW.date()), actor=rep, now=NOW)
     assert "close the deal as lost" in exc.value.errors["lead"]
     assert session.scalar(select(Opportunity.id)) is not None
+
+
+def test_the_scheduler_resurfaces_due_leads(session, settings, session_factory, make_account):
+    from workers import context
+    from workers.qualification_jobs import run_resurface
+    from workers.scheduler import periodic_tasks
+
+    assert "resurface_bad_timing" in [task.name for task in periodic_tasks()]
+    rep = make_account(Role.REP).user
+    lead = sales_lead(session, rep)
+    values = validate_disqualify_input({"reason": "bad_timing", "resurface_on": "2027-02-01"}, NOW.date())
+    disqualify_lead(session, settings, lead, values, actor=rep, now=NOW)
+    session.commit()
+    context.configure(settings, session_factory)
+    assert run_resurface(settings, None) == 0  # not yet: the real clock is before 2027-02-01
+    row = session.scalar(select(Disqualification))
+    row.resurface_on = date(2026, 1, 1)  # as if its day had come
+    session.commit()
+    assert run_resurface(settings, None) == 1
+    session.expire_all()
+    assert session.get(Lead, lead.id).lead_status == "new"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nurture.db.base import Base, utcnow
@@ -30,4 +30,5 @@ class Task(Base):
     outcome: Mapped[str | None] = mapped_column(String(200))
     # Set once, by whoever escalates a missed deadline first (a conditional UPDATE).
     escalated_at: Mapped[datetime | None]
+    notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -21,6 +21,7 @@ from nurture.config import Settings
 from workers import context
 from workers.connection import redis_connection
 from workers.dispatch import dispatch_due, run_auto_enroll, run_evaluate_engagement
+from workers.webhook_jobs import dispatch_webhooks
 
 log = logging.getLogger("nurture.scheduler")
 LOCK_KEY = "nurture:scheduler:lock"
@@ -43,6 +44,7 @@ def periodic_tasks() -> list[PeriodicTask]:
         PeriodicTask("dispatch_due", 1, dispatch_due),
         PeriodicTask("auto_enroll", 2, run_auto_enroll),
         PeriodicTask("evaluate_engagement", 0.5, run_evaluate_engagement),
+        PeriodicTask("deliver_webhooks", 1, dispatch_webhooks),
     ]
 
 

@@ -16,6 +16,7 @@ from nurture.leads.timeline import record_event
 from nurture.mail.system_email import send_system_email
 from nurture.models import Lead, LifecycleStage, OwnerTeam, Task, User
 from nurture.scoring.lead_score import LeadScore
+from nurture.webhooks.emit import emit
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def promote(
         if not _advance_once(session, lead, target):
             return None
         record_event(session, lead, "stage_changed", reason, {"lifecycle_stage": [previous.value, target.value]})
+        emit(session, "lead.mql", lead, now)
         return Promotion(target)
 
     rep = choose_rep(session)
@@ -75,6 +77,7 @@ def promote(
         due_at=due_after_business_hours(now, thresholds.sla_business_hours), created_at=now,
     )  # fmt: skip
     session.add(task)
+    emit(session, "lead.sales_ready", lead, now)
     if rep is not None:
         text = (
             f"{lead.full_name or lead.email} ({lead.email}) is sales-ready and now yours.\n"

@@ -9,21 +9,27 @@ from nurture.models.enums import ConsentBasis, LeadSource, LeadStatus, Lifecycle
 from nurture.models.form import Form
 from nurture.models.lead import Lead
 from nurture.models.lead_event import LeadEvent
+from nurture.models.lead_score_snapshot import LeadScoreSnapshot
 from nurture.models.outbox_message import OutboxMessage
 from nurture.models.suppression import Suppression
 from nurture.models.task import Task
+from nurture.models.topic_opt_out import TopicOptOut
 from nurture.models.user import User
+from nurture.models.webhook_delivery import DeliveryState, WebhookDelivery
+from nurture.models.webhook_endpoint import WebhookEndpoint
 
 __all__ = [
     "ApiToken",
     "Checkpoint",
     "Base",
     "Company",
+    "DeliveryState",
     "ConsentBasis",
     "EmailEvent",
     "Form",
     "Lead",
     "LeadEvent",
+    "LeadScoreSnapshot",
     "LeadSource",
     "LeadStatus",
     "LifecycleStage",
@@ -32,5 +38,8 @@ __all__ = [
     "Role",
     "Suppression",
     "Task",
+    "TopicOptOut",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

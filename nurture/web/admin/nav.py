@@ -16,6 +16,7 @@ NAV = [
     ("admin_forms.index", "Forms", (Role.ADMIN, Role.MARKETER)),
     ("admin_outbox.index", "Outbox", (Role.ADMIN, Role.MARKETER)),
     ("admin_users.index", "Users", (Role.ADMIN,)),
+    ("admin_webhooks.index", "Webhooks", (Role.ADMIN,)),
 ]
 
 

@@ -19,6 +19,7 @@ from nurture.handoff.thresholds import Thresholds
 from nurture.models import Checkpoint, EmailEvent, Lead, LeadEvent
 from nurture.scoring.lead_score import score_lead
 from nurture.scoring.rules import ScoringRules
+from nurture.scoring.snapshot import save_snapshot
 
 SETTLE = timedelta(milliseconds=200)
 CHUNK = 1000
@@ -67,7 +68,9 @@ def evaluate_changed_leads(
         lead = session.get(Lead, lead_id)
         if lead is None:
             continue
-        promotion = promote(session, settings, lead, score_lead(session, lead, rules, now), now, thresholds)
+        score = score_lead(session, lead, rules, now)
+        save_snapshot(session, lead.id, score, now, rules.half_life_days)  # for the hot leads list
+        promotion = promote(session, settings, lead, score, now, thresholds)
         session.commit()
         if promotion:
             promotions.append(promotion)

@@ -2,10 +2,11 @@
 
 from nurture.web.admin.auth_pages import bp as auth_bp
 from nurture.web.admin.forms import bp as forms_bp
+from nurture.web.admin.hot_leads import bp as hot_leads_bp
 from nurture.web.admin.imports import bp as imports_bp
 from nurture.web.admin.leads import bp as leads_bp
 from nurture.web.admin.outbox import bp as outbox_bp
 from nurture.web.admin.users import bp as users_bp
 from nurture.web.admin.webhooks import bp as webhooks_bp
 
-blueprints = [auth_bp, leads_bp, users_bp, imports_bp, forms_bp, outbox_bp, webhooks_bp]
+blueprints = [auth_bp, leads_bp, hot_leads_bp, users_bp, imports_bp, forms_bp, outbox_bp, webhooks_bp]

@@ -12,6 +12,7 @@ from nurture.models import Role
 ALL = (Role.ADMIN, Role.MARKETER, Role.REP)
 NAV = [
     ("admin_leads.index", "Leads", ALL),
+    ("admin_hot_leads.index", "Hot leads", ALL),
     ("admin_imports.new", "Import", (Role.ADMIN, Role.MARKETER)),
     ("admin_forms.index", "Forms", (Role.ADMIN, Role.MARKETER)),
     ("admin_outbox.index", "Outbox", (Role.ADMIN, Role.MARKETER)),

@@ -1,8 +1,8 @@
 """Signing deliveries: ``Nurture-Signature: t=<unix time>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>``.
 
 Like Stripe's scheme: the timestamp is signed with the body, so a receiver that
-rejects old timestamps is safe from replays; several ``v1`` values may appear
-while a secret is being rotated, and one must match.
+rejects old timestamps is safe from replays. Rotating a secret takes effect at
+once (no overlap): update the receiver right after.
 """
 
 from __future__ import annotations

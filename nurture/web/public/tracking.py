@@ -96,12 +96,12 @@ def unsubscribe_now(token: str) -> Any:
     if send_id is None:
         abort(404)
     how = "one-click" if request.form.get("List-Unsubscribe") == "One-Click" else "unsubscribe page"
-    if unsubscribe(db(), send_id, utcnow(), how=how) is None:
+    lead = unsubscribe(db(), send_id, utcnow(), how=how)
+    if lead is None:
         abort(404)
     db().commit()
-    found = preferences(db(), send_id)
-    assert found is not None
-    return _preferences_page(token, found, saved=False)
+    done = Preferences(send_id, lead.email, unsubscribed=True, topics=[])
+    return render_template("web/public/unsubscribe.html", token=token, prefs=done, done=True)
 
 
 # Posted with no session (mail clients, the public page): the signed token is the credential.

@@ -25,6 +25,7 @@ from campaigns.steps import (
     WaitStep,
 )
 from nurture.errors import ValidationError
+from nurture.leads.text import has_control_chars
 from nurture.leads.validation import ALL_FIELDS, normalize_email
 from nurture.mail.templating import compile_email
 from nurture.models import LeadStatus, LifecycleStage
@@ -256,6 +257,10 @@ def parse_definition(data: Any) -> SequenceDefinition:
     from_name = data.get("from_name")
     if from_name is not None and (not isinstance(from_name, str) or len(from_name) > 100 or "\n" in from_name):
         errors["from_name"] = "Text of at most 100 characters on one line"
+    topic = data.get("topic")
+    if topic is not None and (not isinstance(topic, str) or not 0 < len(topic.strip()) <= 64 or has_control_chars(topic)):
+        errors["topic"] = "Text of 1 to 64 characters on one line, e.g. newsletter"
     if errors:
         raise ValidationError(dict(errors))
-    return SequenceDefinition(tuple(steps), window, tuple(goals), tuple(rules), from_name, from_email, layout)
+    topic = topic.strip() if topic else None
+    return SequenceDefinition(tuple(steps), window, tuple(goals), tuple(rules), from_name, from_email, layout, topic)

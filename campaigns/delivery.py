@@ -27,6 +27,7 @@ from nurture.mail.suppression import suppress
 from nurture.mail.tokens import TokenSigner
 from nurture.mail.transport import Transport
 from nurture.models import EmailEvent, Lead, LeadEvent, Suppression, User
+from nurture.webhooks.emit import emit
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ class BatchDelivery:
             suppress(self.session, send.rcpt_to, "hard_bounce", f"{delivery.code} {delivery.detail}")
             self.session.add(EmailEvent(send_id=send.id, lead_id=lead.id, kind="bounce", data={"code": delivery.code}, occurred_at=self.now))
             self._event(lead, "bounced", f"Hard bounce {delivery.code}: {delivery.detail}", send.id)
+            emit(self.session, "lead.bounced", lead, self.now)  # webhook outbox row, committed with the outcome
             return Outcome("exit", reason=f"Hard bounce: {delivery.code}")
         return self._defer(send, delivery.code, delivery.detail)
 

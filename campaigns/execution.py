@@ -31,6 +31,7 @@ from campaigns.versions import definition_of
 from nurture.config import Settings
 from nurture.db.base import utcnow
 from nurture.mail.tokens import TokenSigner
+from nurture.mail.topics import opted_out_pairs
 from nurture.mail.transport import Transport
 from nurture.models import Lead, Suppression
 
@@ -55,6 +56,7 @@ class Batch:
     suppressed: dict[str, str]
     marketing: dict[int, bool]
     definitions: dict[int, SequenceDefinition] = field(default_factory=dict)
+    opted_out: set[tuple[str, str]] = field(default_factory=set)  # (email, topic), read with the suppressions
 
     def definition(self, version_id: int) -> SequenceDefinition:
         if version_id not in self.definitions:
@@ -80,6 +82,9 @@ def _walk(batch: Batch, enrollment: Enrollment, lead: Lead, *, after_send: Outco
     else:
         if lead.email in batch.suppressed:
             finish(session, enrollment, lead, EnrollmentState.EXITED, f"Address suppressed ({batch.suppressed[lead.email]})", now)
+            return "exited"
+        if definition.topic and (lead.email, definition.topic) in batch.opted_out:
+            finish(session, enrollment, lead, EnrollmentState.EXITED, f"Opted out of '{definition.topic}' emails", now)
             return "exited"
         if definition.goals and (goal := goal_reached(session, enrollment, lead, definition.goals)) is not None:
             finish(session, enrollment, lead, EnrollmentState.COMPLETED, goal, now)
@@ -153,6 +158,7 @@ def run_claim(
         dict(session.execute(select(Suppression.email, Suppression.reason).where(Suppression.email.in_(emails))).all()),
         {s.id: s.kind == SequenceKind.NURTURE for s in session.scalars(select(Sequence).where(Sequence.id.in_({e.sequence_id for e in ours})))},
     )
+    batch.opted_out = opted_out_pairs(session, emails)
     due: list[DueEmail] = []
     for enrollment in ours:
         lead = leads.get(enrollment.lead_id)

@@ -91,6 +91,8 @@ class SequenceDefinition:
     from_name: str | None = None
     from_email: str | None = None
     layout: str | None = None
+    # What the emails are about ("newsletter"): a lead who opted out of the topic gets none of them.
+    topic: str | None = None
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:

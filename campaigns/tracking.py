@@ -19,6 +19,7 @@ from nurture.leads.timeline import record_event
 from nurture.mail.bots import machine_reason
 from nurture.mail.suppression import suppress
 from nurture.models import EmailEvent, Lead
+from nurture.webhooks.emit import emit
 
 BURST_WINDOW = timedelta(seconds=3)
 BURST_LINKS = 3
@@ -72,4 +73,5 @@ def unsubscribe(session: Session, send_id: int, now: datetime, *, how: str) -> L
         if lead is not None:
             record_event(session, lead, "unsubscribed", f"Unsubscribed ({how})", {"send_id": send.id, "email": send.rcpt_to})
             exit_live_enrollments(session, lead, "Unsubscribed", now)
+            emit(session, "lead.unsubscribed", lead, now)
     return lead

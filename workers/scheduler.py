@@ -23,6 +23,7 @@ from workers.connection import redis_connection
 from workers.dispatch import dispatch_due, run_auto_enroll, run_evaluate_engagement
 from workers.handoff_jobs import run_escalate_breaches
 from workers.qualification_jobs import run_resurface
+from workers.webhook_jobs import dispatch_webhooks
 
 log = logging.getLogger("nurture.scheduler")
 LOCK_KEY = "nurture:scheduler:lock"
@@ -48,6 +49,7 @@ def periodic_tasks() -> list[PeriodicTask]:
         PeriodicTask("escalate_sla_breaches", 30, run_escalate_breaches),
         # Resurface dates are days: once a minute is plenty, and the claim makes a rerun harmless.
         PeriodicTask("resurface_bad_timing", 60, run_resurface),
+        PeriodicTask("deliver_webhooks", 1, dispatch_webhooks),
     ]
 
 

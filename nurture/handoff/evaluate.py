@@ -18,6 +18,7 @@ from nurture.handoff.policy import Policy, current_policy
 from nurture.handoff.promote import Promotion, promote
 from nurture.models import Checkpoint, EmailEvent, Lead, LeadEvent
 from nurture.scoring.lead_score import score_lead
+from nurture.scoring.snapshot import save_snapshot
 
 SETTLE = timedelta(milliseconds=200)
 CHUNK = 1000
@@ -67,7 +68,9 @@ def evaluate_changed_leads(session: Session, settings: Settings, now: datetime, 
         lead = session.get(Lead, lead_id)
         if lead is None:
             continue
-        promotion = promote(session, settings, lead, score_lead(session, lead, policy.rules, now), now, policy.thresholds)
+        score = score_lead(session, lead, policy.rules, now)
+        save_snapshot(session, lead.id, score, now, policy.rules.half_life_days)  # for the hot leads list
+        promotion = promote(session, settings, lead, score, now, policy.thresholds)
         session.commit()
         if promotion:
             promotions.append(promotion)

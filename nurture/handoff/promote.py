@@ -15,6 +15,7 @@ from nurture.handoff.thresholds import Thresholds, next_stage
 from nurture.leads.timeline import record_event
 from nurture.models import Lead, LifecycleStage, OwnerTeam, Task, User
 from nurture.scoring.lead_score import LeadScore
+from nurture.webhooks.emit import emit
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ def promote(
         if not _advance_once(session, lead, target):
             return None
         record_event(session, lead, "stage_changed", reason, {"lifecycle_stage": [previous.value, target.value]})
+        emit(session, "lead.mql", lead, now)
         return Promotion(target)
 
     route = route_lead(session, lead, now)
@@ -71,4 +73,5 @@ def promote(
         {"owner_team": ["marketing", "sales"], "owner_user_id": [None, rep.id if rep else None]},
     )  # fmt: skip
     task = open_first_touch(session, settings, lead, rep, now, thresholds.sla_business_hours, explain(score))
+    emit(session, "lead.sales_ready", lead, now)
     return Promotion(target, rep, task)

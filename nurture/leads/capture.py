@@ -14,6 +14,7 @@ from nurture.leads.changes import apply_values
 from nurture.leads.timeline import record_event
 from nurture.leads.validation import LeadInput, validate_lead_input
 from nurture.models import Lead, LeadSource, User
+from nurture.webhooks.emit import emit
 
 
 def find_by_email(session: Session, email: str) -> Lead | None:
@@ -43,6 +44,7 @@ def create_lead(
     changes = apply_values(session, lead, values, reason=reason, actor=actor, record=False)
     initial = {name: new for name, (_old, new) in changes.items() if new is not None}
     record_event(session, lead, event_kind, reason, {"email": lead.email, "source": lead.source, **initial}, actor)
+    emit(session, "lead.created", lead)
     return lead
 
 

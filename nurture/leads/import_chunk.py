@@ -24,6 +24,7 @@ from nurture.leads.timeline import jsonable
 from nurture.leads.validation import ENUM_FIELDS, LEAD_TEXT_FIELDS, LeadInput, company_domain_for
 from nurture.models import Company, Lead, LeadEvent, LeadSource, LifecycleStage, Role, User
 from nurture.models.enums import LeadStatus, OwnerTeam
+from nurture.webhooks.emit import emit_many
 
 EVENT_KIND = "imported"
 # The lead columns an import can set; a new lead's other columns keep their model defaults.
@@ -128,6 +129,7 @@ def write_chunk(
             [{"lead_id": ids[email], "kind": kind, "reason": reason[:500], "data": data, "actor_user_id": actor_id,
               "created_at": now} for email, kind, data in events],
         )  # fmt: skip
+    emit_many(session, "lead.created", [ids[email] for email in created], now)
     return outcome
 
 

@@ -20,6 +20,8 @@ class Purpose(StrEnum):
     OPEN = "nurture.open"
     CLICK = "nurture.click"
     UNSUBSCRIBE = "nurture.unsubscribe"
+    # The preferences form posts with its own token: an unsubscribe link alone cannot change topics.
+    PREFERENCES = "nurture.preferences"
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,15 @@ class TokenSigner:
     def unsubscribe_token(self, send_id: int) -> str:
         return self._dumps(Purpose.UNSUBSCRIBE, send_id)
 
-    def read_open(self, token: str) -> int | None:
-        value = self._loads(Purpose.OPEN, token)
+    def preferences_token(self, send_id: int) -> str:
+        return self._dumps(Purpose.PREFERENCES, send_id)
+
+    def _read_id(self, purpose: Purpose, token: str) -> int | None:
+        value = self._loads(purpose, token)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def read_open(self, token: str) -> int | None:
+        return self._read_id(Purpose.OPEN, token)
 
     def read_click(self, token: str) -> ClickTarget | None:
         value = self._loads(Purpose.CLICK, token)
@@ -75,5 +83,7 @@ class TokenSigner:
         return None
 
     def read_unsubscribe(self, token: str) -> int | None:
-        value = self._loads(Purpose.UNSUBSCRIBE, token)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+        return self._read_id(Purpose.UNSUBSCRIBE, token)
+
+    def read_preferences(self, token: str) -> int | None:
+        return self._read_id(Purpose.PREFERENCES, token)

@@ -19,6 +19,7 @@ from nurture.models.enums import (
 from nurture.models.form import Form
 from nurture.models.lead import Lead
 from nurture.models.lead_event import LeadEvent
+from nurture.models.lead_score_snapshot import LeadScoreSnapshot
 from nurture.models.opportunity import Opportunity, OpportunityDeleteRefused, OpportunityEvent
 from nurture.models.outbox_message import OutboxMessage
 from nurture.models.pipeline_stage import PipelineStage
@@ -26,13 +27,17 @@ from nurture.models.policy_version import PolicyVersion
 from nurture.models.suppression import Suppression
 from nurture.models.task import Task
 from nurture.models.territory import Territory, territory_reps
+from nurture.models.topic_opt_out import TopicOptOut
 from nurture.models.user import User
+from nurture.models.webhook_delivery import DeliveryState, WebhookDelivery
+from nurture.models.webhook_endpoint import WebhookEndpoint
 
 __all__ = [
     "ApiToken",
     "Checkpoint",
     "Base",
     "Company",
+    "DeliveryState",
     "ConsentBasis",
     "Disqualification",
     "DisqualificationReason",
@@ -40,6 +45,7 @@ __all__ = [
     "Form",
     "Lead",
     "LeadEvent",
+    "LeadScoreSnapshot",
     "LeadSource",
     "LeadStatus",
     "LifecycleStage",
@@ -57,4 +63,8 @@ __all__ = [
     "Territory",
     "User",
     "territory_reps",
+    "TopicOptOut",
+    "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -12,6 +12,7 @@ from nurture.models import Role
 ALL = (Role.ADMIN, Role.MARKETER, Role.REP)
 NAV = [
     ("admin_leads.index", "Leads", ALL),
+    ("admin_hot_leads.index", "Hot leads", ALL),
     ("admin_opportunities.index", "Opportunities", ALL),
     ("admin_imports.new", "Import", (Role.ADMIN, Role.MARKETER)),
     ("admin_forms.index", "Forms", (Role.ADMIN, Role.MARKETER)),
@@ -20,6 +21,7 @@ NAV = [
     ("admin_routing.index", "Routing", (Role.ADMIN,)),
     ("admin_routing.me", "Availability", (Role.REP,)),
     ("admin_users.index", "Users", (Role.ADMIN,)),
+    ("admin_webhooks.index", "Webhooks", (Role.ADMIN,)),
 ]
 
 

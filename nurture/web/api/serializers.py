@@ -2,52 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from nurture.models import Lead, LeadEvent
+from nurture.leads.serialize import iso, lead_json
+from nurture.models import LeadEvent
 
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _value(value: Any) -> Any:
-    return getattr(value, "value", value)
-
-
-def lead_json(lead: Lead) -> dict[str, Any]:
-    company = lead.company
-    owner = lead.owner
-    return {
-        "id": lead.id,
-        "email": lead.email,
-        "first_name": lead.first_name,
-        "last_name": lead.last_name,
-        "title": lead.title,
-        "phone": lead.phone,
-        "company": {
-            "id": company.id, "name": company.name, "domain": company.domain, "website": company.website,
-            "size": company.size, "industry": company.industry,
-        } if company else None,  # fmt: skip
-        "source": _value(lead.source),
-        "source_detail": lead.source_detail,
-        "consent_basis": _value(lead.consent_basis),
-        "consent_at": _iso(lead.consent_at),
-        "country": lead.country,
-        "timezone": lead.timezone,
-        "owner_team": _value(lead.owner_team),
-        "owner": {"id": owner.id, "email": owner.email, "name": owner.name} if owner else None,
-        "lifecycle_stage": _value(lead.lifecycle_stage),
-        "lead_status": _value(lead.lead_status),
-        "budget": lead.budget,
-        "authority": lead.authority,
-        "need": lead.need,
-        "timeline": lead.timeline,
-        "custom_fields": lead.custom_fields or {},
-        "created_at": _iso(lead.created_at),
-        "updated_at": _iso(lead.updated_at),
-    }
+__all__ = ["event_json", "lead_json"]
 
 
 def event_json(event: LeadEvent) -> dict[str, Any]:
@@ -57,5 +17,5 @@ def event_json(event: LeadEvent) -> dict[str, Any]:
         "reason": event.reason,
         "data": event.data,
         "actor_user_id": event.actor_user_id,
-        "created_at": _iso(event.created_at),
+        "created_at": iso(event.created_at),
     }

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request
 
+from campaigns.preferences import Preferences, preferences, save_preferences
 from campaigns.tracking import record_engagement, unsubscribe
 from nurture.db.base import utcnow
 from nurture.mail.tokens import TokenSigner
@@ -57,10 +58,34 @@ def click(token: str) -> Any:
 @blueprint.get("/u/<token>")
 @limiter.limit(_public_limit)
 def unsubscribe_page(token: str) -> Any:
-    """A confirmation page: a GET changes nothing (link scanners prefetch it)."""
-    if _signer().read_unsubscribe(token) is None:
+    """The preferences page: a GET changes nothing (link scanners prefetch it)."""
+    send_id = _signer().read_unsubscribe(token)
+    found = preferences(db(), send_id) if send_id is not None else None
+    if found is None:
         abort(404)
-    return render_template("web/public/unsubscribe.html", token=token, done=False)
+    return _preferences_page(token, found, saved=False)
+
+
+def _preferences_page(token: str, found: Preferences, *, saved: bool) -> Any:
+    return render_template(
+        "web/public/unsubscribe.html", token=token, prefs=found, saved=saved,
+        preferences_token=_signer().preferences_token(found.send_id), done=found.unsubscribed,
+    )  # fmt: skip
+
+
+@blueprint.post("/u/<preferences_token>/preferences")
+@limiter.limit(_public_limit)
+def save_email_preferences(preferences_token: str) -> Any:
+    """The preferences form: topics ticked stay, others stop; or unsubscribe from everything."""
+    send_id = _signer().read_preferences(preferences_token)
+    if send_id is None:
+        abort(404)
+    subscribed = set(request.form.getlist("topics"))
+    found = save_preferences(db(), send_id, subscribed, utcnow(), unsubscribe_all=request.form.get("all") == "on")
+    if found is None:
+        abort(404)
+    db().commit()
+    return _preferences_page(_signer().unsubscribe_token(send_id), found, saved=True)
 
 
 @blueprint.post("/u/<token>")
@@ -71,10 +96,14 @@ def unsubscribe_now(token: str) -> Any:
     if send_id is None:
         abort(404)
     how = "one-click" if request.form.get("List-Unsubscribe") == "One-Click" else "unsubscribe page"
-    if unsubscribe(db(), send_id, utcnow(), how=how) is None:
+    lead = unsubscribe(db(), send_id, utcnow(), how=how)
+    if lead is None:
         abort(404)
     db().commit()
-    return render_template("web/public/unsubscribe.html", token=token, done=True)
+    done = Preferences(send_id, lead.email, unsubscribed=True, topics=[])
+    return render_template("web/public/unsubscribe.html", token=token, prefs=done, done=True)
 
 
-csrf.exempt(unsubscribe_now)  # mail clients post it with no session; the signed token is the credential
+# Posted with no session (mail clients, the public page): the signed token is the credential.
+csrf.exempt(unsubscribe_now)
+csrf.exempt(save_email_preferences)

@@ -1,7 +1,7 @@
 """policy versions territories escalation
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0005
 Create Date: 2026-11-23 23:55:30.348619
 """
 
@@ -11,7 +11,7 @@ import nurture.db.base
 
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: lead events posted, signed, to the endpoints admins register."""

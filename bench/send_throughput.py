@@ -3,7 +3,9 @@
 Raw limit: smtplib sending pre-built messages to the same aiosmtpd sink over the
 same number of connections (one per worker process). Ours: N due enrollments,
 the real scheduler and N_WORKERS real `nurture worker` processes, timed from the
-first claim until the sink has counted N messages. Target: ratio ≥ 0.7.
+first claim until the sink has counted N messages. Target: ratio ≥ 0.7. The wait
+for the scheduler's next poll (it claims once a second) is latency, not
+throughput: it is printed apart, as the end-to-end rate.
 
     .venv/bin/python bench/send_throughput.py [--messages 3000] [--backend sqlite|postgresql]
 """
@@ -99,7 +101,24 @@ def _make_due(engine) -> None:
         session.commit()
 
 
-def ours(sink: Sink, engine, url: str, redis_url: str, count: int, tmp: Path) -> float:
+def _wait_first_claim(engine) -> float:
+    """When the scheduler's first claim is visible (a bare autocommit read every 2 ms; on SQLite
+    the engine's transactions would take the writer lock the scheduler needs)."""
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        while True:
+            cursor.execute("SELECT 1 FROM enrollments WHERE claim_token IS NOT NULL LIMIT 1")
+            found = cursor.fetchone()
+            raw.rollback()
+            if found:
+                return time.perf_counter()
+            time.sleep(0.002)
+    finally:
+        raw.close()
+
+
+def ours(sink: Sink, engine, url: str, redis_url: str, count: int, tmp: Path) -> tuple[float, float]:
     """The system running (scheduler and workers up and idle), then N enrollments become due."""
     import redis
 
@@ -113,19 +132,20 @@ def ours(sink: Sink, engine, url: str, redis_url: str, count: int, tmp: Path) ->
     while not client.exists(HEARTBEAT_KEY):
         time.sleep(0.05)
     time.sleep(1.0)  # workers listening
-    started = time.perf_counter()
+    due_at = time.perf_counter()
     _make_due(engine)
     try:
+        claimed_at = _wait_first_claim(engine)
         deadline = time.monotonic() + 600
         while sink.received() < count and time.monotonic() < deadline:
             time.sleep(0.02)
-        elapsed = time.perf_counter() - started
+        finished_at = time.perf_counter()
     finally:
         for process in [scheduler, *workers]:
             stop(process)
     if sink.received() < count:
         raise SystemExit(f"only {sink.received()} of {count} delivered; see logs in {tmp}")
-    return count / elapsed
+    return count / (finished_at - claimed_at), count / (finished_at - due_at)
 
 
 def main() -> None:
@@ -145,10 +165,11 @@ def main() -> None:
             seed(engine, args.messages)
             sample = _sample_message(engine)
             limit = raw_limit(sink, args.messages, sample)
-            ours_rate = ours(sink, engine, url, args.redis_url, args.messages, tmp)
+            ours_rate, end_to_end = ours(sink, engine, url, args.redis_url, args.messages, tmp)
     sink.stop()
     print(f"send throughput ({args.backend}, {WORKERS} workers, {args.messages} messages): "
-          f"ours {ours_rate:.0f} msg/s, raw smtplib limit {limit:.0f} msg/s, ratio {ours_rate / limit:.2f} (target >= 0.70)")  # fmt: skip
+          f"ours {ours_rate:.0f} msg/s, raw smtplib limit {limit:.0f} msg/s, ratio {ours_rate / limit:.2f} (target >= 0.70); "
+          f"end to end, with the wait for the scheduler's poll: {end_to_end:.0f} msg/s, ratio {end_to_end / limit:.2f}")  # fmt: skip
 
 
 def _sample_message(engine) -> bytes:

@@ -135,14 +135,14 @@ class BatchDelivery:
         self.now = now
         self.ledger = LedgerWriter(session, settings, now)
         self.events: list[dict[str, object]] = []
-        self._owners: dict[int, User | None] = {}
+        self._owners: dict[int, User] = {}
 
-    def _owner(self, lead: Lead) -> User | None:
-        if lead.owner_user_id is None:
-            return None
-        if lead.owner_user_id not in self._owners:
-            self._owners[lead.owner_user_id] = self.session.get(User, lead.owner_user_id)
-        return self._owners[lead.owner_user_id]
+    def load_owners(self, due: list[DueEmail]) -> None:
+        """Read before sending: the ledger writes on a connection of its own meanwhile, and on
+        SQLite a session transaction left open by a lazy read would hold the writer lock."""
+        ids = {d.lead.owner_user_id for d in due if d.lead.owner_user_id is not None}
+        if ids:
+            self._owners = {user.id: user for user in self.session.scalars(select(User).where(User.id.in_(ids)))}
 
     def _event(self, lead: Lead, kind: str, reason: str, send_id: int) -> None:
         self.events.append(
@@ -172,7 +172,7 @@ class BatchDelivery:
             return Outcome("wait", until=self.now + timedelta(seconds=delay))
 
         variant = next((v for v in step.variants if v.id == send.variant), step.variants[0])
-        envelope = build_envelope(send, lead, self._owner(lead), due.definition, step, variant, self.settings, self.signer)
+        envelope = build_envelope(send, lead, self._owners.get(lead.owner_user_id or 0), due.definition, step, variant, self.settings, self.signer)
         delivery = self.transport.send(envelope, lambda: self.ledger.claim_and_commit(send.id))
         if delivery.accepted:
             self.ledger.sent(send.id)
@@ -180,7 +180,9 @@ class BatchDelivery:
             cap.count(lead.id, self.now)
             return ADVANCE
         if delivery.detail == "not claimed":
-            if self.session.scalar(select(Suppression.reason).where(Suppression.email == send.rcpt_to)):
+            suppressed = self.session.scalar(select(Suppression.reason).where(Suppression.email == send.rcpt_to))
+            self.session.commit()  # no session transaction stays open while the ledger writes
+            if suppressed:
                 self.ledger.settle(send.id, state=SendState.SKIPPED, last_error="address suppressed at send time")
                 return Outcome("exit", reason="Address suppressed (checked at send time)")
             return Outcome("wait", until=self.now + timedelta(seconds=self.settings.send_lease_seconds))
@@ -189,7 +191,8 @@ class BatchDelivery:
             suppress(self.session, send.rcpt_to, "hard_bounce", f"{delivery.code} {delivery.detail}")
             self.session.add(EmailEvent(send_id=send.id, lead_id=lead.id, kind="bounce", data={"code": delivery.code}, occurred_at=self.now))
             self._event(lead, "bounced", f"Hard bounce {delivery.code}: {delivery.detail}", send.id)
-            emit(self.session, "lead.bounced", lead, self.now)  # webhook outbox row, committed with the outcome
+            emit(self.session, "lead.bounced", lead, self.now)  # webhook outbox row, committed with the bounce
+            self.session.commit()  # no session transaction stays open while the ledger writes
             return Outcome("exit", reason=f"Hard bounce: {delivery.code}")
         return self._defer(send, delivery.code, delivery.detail)
 
@@ -207,8 +210,15 @@ class BatchDelivery:
         )  # fmt: skip
         return Outcome("wait", until=retry_at)
 
+    def flush(self) -> None:
+        """Commit the outcomes still pending and give the ledger's connection back."""
+        try:
+            self.ledger.flush()
+        finally:
+            self.ledger.close()
+
     def finish(self) -> None:
         """Write the batch's timeline events (the caller commits with the enrollments)."""
         if self.events:
-            self.session.execute(insert(LeadEvent), self.events)
+            self.session.execute(insert(LeadEvent.__table__), self.events)  # Core: no ORM bulk bookkeeping
             self.events.clear()

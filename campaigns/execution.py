@@ -175,6 +175,8 @@ def run_claim(
         ensure_sends(session, due)
         delivery = BatchDelivery(session, settings, transport, signer or TokenSigner(settings.secret_key), batch.now, limiter)
         cap = FrequencyCap.load(session, settings.frequency_cap_per_day, [d.lead.id for d in due if d.marketing], batch.now)
+        delivery.load_owners(due)
+        session.commit()  # the ledger writes on its own connection from here on
         outcomes: list[tuple[DueEmail, Outcome]] = []
         try:
             # Enrollments move on after the whole batch is sent: each per-message commit then
@@ -182,6 +184,7 @@ def run_claim(
             for item in due:
                 outcomes.append((item, delivery.deliver(item, cap)))
         finally:
+            delivery.flush()  # outcomes are durable before the enrollments move past them
             for item, outcome in outcomes:
                 results[_walk(batch, item.enrollment, item.lead, after_send=outcome)] += 1
             delivery.finish()

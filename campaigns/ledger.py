@@ -1,51 +1,40 @@
-"""The hot ledger statements, built once so SQLAlchemy compiles them once.
+"""The hot ledger statements: the claim before DATA and the outcome after it.
 
-Per message there are two short transactions: the claim (pending → sending,
-refused for a suppressed address) committed right before DATA, and the outcome
-committed right after the server's answer. A crash between a 250 and the
-outcome commit leaves the row "sending", which its lease turns into "unknown":
-the RFC 1047 window, never a resend.
+The claim (pending → sending, refused for a suppressed address, in one
+statement) is committed right before DATA. The outcome of message i is
+committed in the same transaction as the claim of message i+1, and the last
+outcome of a batch on its own by ``flush``: one commit per message instead of
+two. A crash between a 250 and that commit leaves that one row "sending", which
+its lease turns into "unknown": the RFC 1047 window, never a resend. The window
+never holds more than one accepted message: each claim commits the outcome
+before it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any
 
-from sqlalchemy import bindparam, exists, select, text, update
 from sqlalchemy.orm import Session
 
 from campaigns.faults import fault_point
+from campaigns.ledger_connection import ledger_connection
 from campaigns.messages import message_id_for
 from campaigns.models import Send, SendState
 from nurture.config import Settings
-from nurture.models import Suppression
 
 SENDS = Send.__table__
-SUPPRESSIONS = Suppression.__table__
 
+# Plain SQL with the DBAPI's placeholder ({p}), run on a bare cursor (ledger_connection.py).
 CLAIM = (
-    update(SENDS)
-    .where(
-        SENDS.c.id == bindparam("send_id"),
-        SENDS.c.state.in_([SendState.PENDING, SendState.DEFERRED]),
-        ~exists(select(SUPPRESSIONS.c.id).where(SUPPRESSIONS.c.email == SENDS.c.rcpt_to)),
-    )
-    .values(
-        state=SendState.SENDING,
-        lease_until=bindparam("lease_until"),
-        attempts=SENDS.c.attempts + 1,
-        message_id=bindparam("message_id"),
-    )
+    "UPDATE sends SET state = {p}, lease_until = {p}, attempts = attempts + 1, message_id = {p}"
+    " WHERE id = {p} AND state IN ({p}, {p})"
+    " AND NOT EXISTS (SELECT 1 FROM suppressions WHERE suppressions.email = sends.rcpt_to)"
 )
-MARK_SENT = (
-    update(SENDS)
-    .where(SENDS.c.id == bindparam("send_id"))
-    .values(state=SendState.SENT, sent_at=bindparam("sent_at"), smtp_code=250, last_error=None)
-)
-
-
-ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
+MARK_SENT = "UPDATE sends SET state = {p}, sent_at = {p}, smtp_code = 250, last_error = NULL WHERE id = {p}"
+ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF"
 
 
 class LedgerWriter:
@@ -53,28 +42,58 @@ class LedgerWriter:
         self.session = session
         self.settings = settings
         self.now = now
-        self.lease_until = now + timedelta(seconds=settings.send_lease_seconds)
+        self._conn = ledger_connection(session)
+        self._p = self._conn.placeholder
+        dialect = session.get_bind().dialect
+        self._postgresql = dialect.name == "postgresql"
+        # The column type's own conversion (naive UTC text on SQLite), applied once per value.
+        self._time = SENDS.c.lease_until.type.bind_processor(dialect) or (lambda value: value)
+        self._lease_until = self._time(now + timedelta(seconds=settings.send_lease_seconds))
+        self._sent_at = self._time(now)
+        self._pending: list[tuple[str, Sequence[Any]]] = []
 
     def claim_and_commit(self, send_id: int) -> bool:
-        """pending/deferred → sending unless the address is suppressed (one statement), then commit."""
+        """pending/deferred → sending unless the address is suppressed (one statement), committed
+        together with the previous message's outcome; True when the row is ours to send."""
         fault_point("before_claim", self.settings.fault)
-        result = self.session.connection().execute(
-            CLAIM,
-            {"send_id": send_id, "lease_until": self.lease_until, "message_id": message_id_for(send_id, self.settings)},
-        )
-        self.session.commit()  # "sending" is durable before DATA
-        return (result.rowcount or 0) == 1
+        params = (SendState.SENDING.value, self._lease_until, message_id_for(send_id, self.settings), send_id,
+                  SendState.PENDING.value, SendState.DEFERRED.value)  # fmt: skip
+        claimed = self._commit([*self._pending, (CLAIM, params)])
+        return claimed == 1
 
     def sent(self, send_id: int) -> None:
+        """Accepted (250): committed with the next claim, or by ``flush``."""
         fault_point("after_250", self.settings.fault)
-        connection = self.session.connection()
-        if connection.dialect.name == "postgresql":
-            # Losing this commit in a database crash leaves the row "sending", which becomes
-            # "unknown", never a resend: it need not wait for the disk. The claim above does.
-            connection.execute(ASYNC_COMMIT)
-        connection.execute(MARK_SENT, {"send_id": send_id, "sent_at": self.now})
-        self.session.commit()
+        self._pending.append((MARK_SENT, (SendState.SENT.value, self._sent_at, send_id)))
 
     def settle(self, send_id: int, **values: Any) -> None:
-        """Any other outcome (rare paths): written now, committed by the caller's next commit."""
-        self.session.connection().execute(update(SENDS).where(SENDS.c.id == send_id).values(**values))
+        """Any other outcome (rare paths): committed with the next claim, or by ``flush``."""
+        for name in values:
+            SENDS.c[name]  # noqa: B018 - a KeyError for a column that does not exist
+        assignments = ", ".join(f"{name} = {{p}}" for name in values)
+        params = [self._value(value) for value in values.values()]
+        self._pending.append((f"UPDATE sends SET {assignments} WHERE id = {{p}}", (*params, send_id)))
+
+    def flush(self) -> None:
+        """Commit the outcomes not yet committed (the batch's last one)."""
+        if self._pending:
+            # Losing this commit in a database crash leaves the row "sending", which becomes
+            # "unknown", never a resend: it need not wait for the disk. A claim does.
+            self._commit(([(ASYNC_COMMIT, ())] if self._postgresql else []) + self._pending)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def _commit(self, statements: list[tuple[str, Sequence[Any]]]) -> int:
+        """Run the statements in one transaction and commit; the last one's row count."""
+        rowcount = 0
+        for sql, params in statements:
+            rowcount = self._conn.execute(sql.format(p=self._p), params)
+        self._conn.commit()
+        self._pending.clear()
+        return rowcount
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, Enum):
+            return value.value
+        return self._time(value) if isinstance(value, datetime) else value

@@ -11,6 +11,8 @@ from workers.queues import all_queues
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> bool:
+    from workers import jobs  # noqa: F401  (imported now rather than inside the first job's time)
+
     context.configure(settings)
     connection = redis_connection(settings)
     worker = SimpleWorker(all_queues(connection), connection=connection)

@@ -53,28 +53,35 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=0")  # BEGIN waits in _on_begin, with a finer poll
+        cursor.execute("PRAGMA busy_timeout=0")  # BEGIN waits in begin_immediate, with a finer poll
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # SQLite's own busy handler sleeps 1, 2, 5, 10… ms between tries: between two busy
-        # writers that is most of the time. Taking the lock here, polling every 0.2 ms, keeps
-        # short transactions short; inside the transaction the lock is ours.
-        cursor = conn.connection.dbapi_connection.cursor()
-        deadline = time.monotonic() + BUSY_SECONDS
-        try:
-            while True:
-                try:
-                    cursor.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.0002)
-        finally:
-            cursor.close()
+        begin_immediate(conn.connection.dbapi_connection)
+
+
+def begin_immediate(dbapi_connection: Any) -> None:
+    """BEGIN IMMEDIATE on a SQLite DBAPI connection, waiting for the writer lock.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10… ms between tries: between two busy
+    writers that is most of the time. Polling every 0.2 ms keeps short transactions
+    short; inside the transaction the lock is ours.
+    """
+    cursor = dbapi_connection.cursor()
+    deadline = time.monotonic() + BUSY_SECONDS
+    try:
+        while True:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.0002)
+    finally:
+        cursor.close()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -7,11 +7,14 @@ redirect there (no open redirect).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous.encoding import base64_encode
 
 MAX_TOKEN_LENGTH = 4096
 
@@ -35,9 +38,16 @@ class TokenSigner:
         if not secret_key:
             raise ValueError("a secret key is required to sign tracking tokens")
         self._serializers = {p: URLSafeSerializer(secret_key, salt=p.value) for p in Purpose}
+        # A message carries ~5 tokens. itsdangerous builds a signer and derives its key on every
+        # dumps (a third of the cost): the same bytes come from an HMAC keyed once per purpose.
+        self._macs = {p: hmac.new(s.make_signer().derive_key(), digestmod=hashlib.sha1) for p, s in self._serializers.items()}
 
     def _dumps(self, purpose: Purpose, payload: Any) -> str:
-        return str(self._serializers[purpose].dumps(payload))
+        """The same string as ``URLSafeSerializer.dumps`` (the default signer: HMAC-SHA1)."""
+        body = self._serializers[purpose].dump_payload(payload)
+        mac = self._macs[purpose].copy()
+        mac.update(body)
+        return (body + b"." + base64_encode(mac.digest())).decode()
 
     def _loads(self, purpose: Purpose, token: str) -> Any:
         if not token or len(token) > MAX_TOKEN_LENGTH:

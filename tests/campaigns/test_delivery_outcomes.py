@@ -117,6 +117,39 @@ def test_the_suppression_check_is_in_the_claim_itself(
     assert session.scalar(select(Send.state)) == SendState.SKIPPED
 
 
+def test_each_claim_commits_the_previous_outcome_so_one_message_at_most_is_unacknowledged(
+    session, clock, make_lead, make_sequence, smtp_sink, smtp_transport, engine_settings
+):
+    """The outcome of message i rides in the transaction that claims message i+1 (one commit a
+    message); right before each DATA, every earlier message is already recorded as sent."""
+    emails = [f"lead{n}@example.com" for n in range(4)]
+    _enroll(session, clock, make_lead, make_sequence, emails)
+    seen: list[list[SendState]] = []
+
+    class Watching:
+        def send(self, envelope, before_data=None):
+            def claim_then_look():
+                claimed = before_data()
+                seen.append([s for (s,) in session.execute(select(Send.state).order_by(Send.id))])
+                return claimed
+
+            return smtp_transport.send(envelope, claim_then_look)
+
+        def close(self):
+            pass
+
+    run_claim(session, engine_settings, claim_due(session, clock(), 100, 300), Watching(), clock=clock)
+    sent, sending, pending = SendState.SENT, SendState.SENDING, SendState.PENDING
+    assert seen == [
+        [sending, pending, pending, pending],
+        [sent, sending, pending, pending],
+        [sent, sent, sending, pending],
+        [sent, sent, sent, sending],
+    ]
+    assert set(session.scalars(select(Send.state))) == {sent}  # the last outcome, committed on its own
+    assert len(smtp_sink.received) == 4
+
+
 def test_enrolling_a_suppressed_lead_is_refused_with_the_reason(session, clock, make_lead, make_sequence):
     import pytest
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from datetime import time
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from campaigns.planner import Delay, DelayUnit, SendWindow
 from campaigns.steps import (
@@ -256,6 +257,21 @@ def parse_definition(data: Any) -> SequenceDefinition:
     from_name = data.get("from_name")
     if from_name is not None and (not isinstance(from_name, str) or len(from_name) > 100 or "\n" in from_name):
         errors["from_name"] = "Text of at most 100 characters on one line"
+    timezone = _parse_timezone(data.get("timezone"), errors)
     if errors:
         raise ValidationError(dict(errors))
-    return SequenceDefinition(tuple(steps), window, tuple(goals), tuple(rules), from_name, from_email, layout)
+    return SequenceDefinition(tuple(steps), window, tuple(goals), tuple(rules), from_name, from_email, layout, timezone)
+
+
+def _parse_timezone(value: Any, errors: _Errors) -> str | None:
+    """The fallback timezone for leads without one: an IANA name such as Europe/Berlin."""
+    if value in (None, ""):
+        return None
+    try:
+        if not isinstance(value, str) or len(value) > 64:
+            raise ValueError(value)
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = "An IANA timezone such as Europe/Berlin or America/New_York"
+        return None
+    return value

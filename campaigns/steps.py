@@ -91,6 +91,8 @@ class SequenceDefinition:
     from_name: str | None = None
     from_email: str | None = None
     layout: str | None = None
+    # The timezone for leads (and their companies) that have none; None: the account's default.
+    timezone: str | None = None
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:

@@ -14,6 +14,7 @@ NAV = [
     ("admin_leads.index", "Leads", ALL),
     ("admin_imports.new", "Import", (Role.ADMIN, Role.MARKETER)),
     ("admin_forms.index", "Forms", (Role.ADMIN, Role.MARKETER)),
+    ("admin_sequences.index", "Sequences", (Role.ADMIN, Role.MARKETER)),
     ("admin_outbox.index", "Outbox", (Role.ADMIN, Role.MARKETER)),
     ("admin_users.index", "Users", (Role.ADMIN,)),
 ]

@@ -32,13 +32,17 @@ def _step_rows(sequence_id: int, definition: dict[str, Any] | None) -> list[dict
     """One row per step (the current version's order, then steps only older versions had), counts merged in."""
     session = db()
     stats, waiting, variants = step_stats(session, sequence_id), waiting_by_step(session, sequence_id), variant_stats(session, sequence_id)
-    kinds = {step["id"]: step.get("type", "") for step in (definition or {}).get("steps", []) if isinstance(step, dict)}
+    steps = [step for step in (definition or {}).get("steps", []) if isinstance(step, dict)]
+    kinds = {step["id"]: step.get("type", "") for step in steps}
+    ab_tests = {step["id"]: [v.get("id") or chr(ord("a") + i) for i, v in enumerate(step["variants"])]
+                for step in steps if len(step.get("variants") or []) > 1}  # fmt: skip
     order = list(kinds) + sorted((set(stats) | set(waiting)) - set(kinds))
-    return [
-        {"id": step_id, "kind": kinds.get(step_id, "(older version)"), "waiting": waiting.get(step_id, 0),
-         **stats.get(step_id, {}), "variants": variants.get(step_id, {}) if len(variants.get(step_id, {})) > 1 else {}}
-        for step_id in order
-    ]  # fmt: skip
+    rows = []
+    for step_id in order:
+        by_variant = {v: {} for v in ab_tests.get(step_id, [])} | variants.get(step_id, {})
+        rows.append({"id": step_id, "kind": kinds.get(step_id, "(older version)"), "waiting": waiting.get(step_id, 0),
+                     **stats.get(step_id, {}), "variants": by_variant if len(by_variant) > 1 else {}})  # fmt: skip
+    return rows
 
 
 @bp.get("/<int:sequence_id>/enrollments")

@@ -82,7 +82,7 @@ def _step_values(raw: dict[str, Any]) -> dict[str, Any]:
         variants = raw.get("variants") or [{k: raw.get(k) for k in ("subject", "html", "text", "weight")}]
         step["variants"] = [
             {**{k: _text(v.get(k)) for k in VARIANT_FIELDS}, "id": _text(v.get("id") or chr(ord("a") + i)),
-             "weight": _text(v.get("weight", 1))}
+             "weight": _text(1 if v.get("weight") is None else v["weight"])}
             for i, v in enumerate(variants)
         ]  # fmt: skip
     elif step["type"] == "wait":

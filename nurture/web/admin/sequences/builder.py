@@ -7,11 +7,12 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from campaigns.definitions import ACTIONS, CONDITION_TYPES, FIELD_OPS
+from campaigns.definitions import ACTIONS, CONDITION_TYPES, FIELD_OPS, parse_definition
 from campaigns.enrollments import LIVE
 from campaigns.models import Enrollment, ReenrollPolicy, Sequence, SequenceKind
 from campaigns.planner import DelayUnit
 from campaigns.sequences import create_sequence, update_sequence
+from campaigns.versions import definition_of
 from nurture.errors import ValidationError
 from nurture.leads.validation import ALL_FIELDS
 from nurture.models import LeadSource, LeadStatus, LifecycleStage
@@ -124,11 +125,19 @@ def _submit(sequence: Sequence | None, values: dict[str, Any]) -> Any:
     return redirect(url_for("admin_sequences.edit", sequence_id=sequence.id))
 
 
+def _same_steps(version_id: int, definition: dict[str, Any]) -> bool:
+    """Whether ``definition`` means what the version does (the API may have spelled it differently)."""
+    try:
+        return parse_definition(definition) == definition_of(db(), version_id)
+    except ValidationError:
+        return False  # invalid: saving it reports why
+
+
 def _update(sequence: Sequence, data: dict[str, Any]) -> str:
     """Save; a changed definition is a new version, and leads already enrolled keep the one they started."""
     session = db()
     before = current_version(sequence)
-    if before is not None and before.definition == data["definition"]:
+    if before is not None and _same_steps(before.id, data["definition"]):
         del data["definition"]  # only the name or policy changed: no new version
     live_before = session.scalar(
         select(func.count()).select_from(Enrollment).where(

@@ -14,7 +14,7 @@ from nurture.db.base import utcnow
 from nurture.models import Role
 from tests.conftest import login
 from tests.web.page_forms import PageForm
-from tests.web.sequence_pages import WELCOME_HTML, count, make_lead, make_sequence, press, step_ids
+from tests.web.sequence_pages import DEFINITION, WELCOME_HTML, count, make_lead, make_sequence, press, step_ids
 
 
 @pytest.fixture
@@ -256,3 +256,15 @@ def test_marketers_see_sequences_in_the_navigation(client, marketer):
     assert 'href="/sequences/"' in client.get("/leads/").get_data(as_text=True)
     assert client.get("/sequences/").status_code == 200
     assert client.get("/sequences/424242").status_code == 404
+
+
+def test_saving_an_api_made_definition_unchanged_makes_no_new_version(client, session, marketer):
+    spelled_by_the_api = {**DEFINITION, "send_window": {"days": [2, 3, 4], "start": "9:00", "end": "11:00"}}
+    sequence = make_sequence(session, spelled_by_the_api, active=False)
+    login(client, marketer)
+    url = f"/sequences/{sequence.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert PageForm(page).getlist("days") == ["tue", "wed", "thu"]
+    assert press(client, url, page, "save").status_code == 302
+    assert "Saved (the steps did not change, so no new version)." in client.get(url).get_data(as_text=True)
+    assert count(session, SequenceVersion) == 1

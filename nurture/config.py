@@ -49,6 +49,8 @@ class Settings:
     dkim_key_file: str | None = None
     dkim_selector: str | None = None
     dkim_domain: str | None = None
+    # The nurture sequence (by name) that disqualified leads are re-enrolled in; None: no recycling sequence.
+    recycle_sequence: str | None = None
     # Test instrumentation: "point:n" kills the worker at the n-th pass of a fault point.
     fault: str | None = None
 
@@ -84,6 +86,7 @@ class Settings:
             dkim_key_file=env.get("NURTURE_DKIM_KEY_FILE") or None,
             dkim_selector=env.get("NURTURE_DKIM_SELECTOR") or None,
             dkim_domain=env.get("NURTURE_DKIM_DOMAIN") or None,
+            recycle_sequence=env.get("NURTURE_RECYCLE_SEQUENCE") or None,
         )
 
     def with_(self, **changes: object) -> Settings:

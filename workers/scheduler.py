@@ -21,6 +21,8 @@ from nurture.config import Settings
 from workers import context
 from workers.connection import redis_connection
 from workers.dispatch import dispatch_due, run_auto_enroll, run_evaluate_engagement
+from workers.handoff_jobs import run_escalate_breaches
+from workers.qualification_jobs import run_resurface
 
 log = logging.getLogger("nurture.scheduler")
 LOCK_KEY = "nurture:scheduler:lock"
@@ -43,6 +45,9 @@ def periodic_tasks() -> list[PeriodicTask]:
         PeriodicTask("dispatch_due", 1, dispatch_due),
         PeriodicTask("auto_enroll", 2, run_auto_enroll),
         PeriodicTask("evaluate_engagement", 0.5, run_evaluate_engagement),
+        PeriodicTask("escalate_sla_breaches", 30, run_escalate_breaches),
+        # Resurface dates are days: once a minute is plenty, and the claim makes a rerun harmless.
+        PeriodicTask("resurface_bad_timing", 60, run_resurface),
     ]
 
 

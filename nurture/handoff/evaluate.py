@@ -14,11 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nurture.config import Settings
+from nurture.handoff.policy import Policy, current_policy
 from nurture.handoff.promote import Promotion, promote
-from nurture.handoff.thresholds import Thresholds
 from nurture.models import Checkpoint, EmailEvent, Lead, LeadEvent
 from nurture.scoring.lead_score import score_lead
-from nurture.scoring.rules import ScoringRules
 
 SETTLE = timedelta(milliseconds=200)
 CHUNK = 1000
@@ -55,11 +54,12 @@ def _changed_leads(session: Session, now: datetime) -> set[int]:
     return leads
 
 
-def evaluate_changed_leads(
-    session: Session, settings: Settings, now: datetime, rules: ScoringRules | None = None, thresholds: Thresholds | None = None
-) -> list[Promotion]:
-    """One pass: score every lead with new engagement, promote those that crossed a threshold."""
-    rules, thresholds = rules or ScoringRules(), thresholds or Thresholds()
+def evaluate_changed_leads(session: Session, settings: Settings, now: datetime, policy: Policy | None = None) -> list[Promotion]:
+    """One pass: score every lead with new engagement, promote those that crossed a threshold.
+
+    The policy is read once for the whole pass, so every lead of a pass is judged by the same version.
+    """
+    policy = policy or current_policy(session)
     promotions = []
     lead_ids = _changed_leads(session, now)
     session.commit()  # the feed positions: a crash below re-scores nothing twice (promotion is idempotent anyway)
@@ -67,7 +67,7 @@ def evaluate_changed_leads(
         lead = session.get(Lead, lead_id)
         if lead is None:
             continue
-        promotion = promote(session, settings, lead, score_lead(session, lead, rules, now), now, thresholds)
+        promotion = promote(session, settings, lead, score_lead(session, lead, policy.rules, now), now, policy.thresholds)
         session.commit()
         if promotion:
             promotions.append(promotion)

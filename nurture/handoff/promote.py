@@ -9,11 +9,10 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from nurture.config import Settings
-from nurture.handoff.routing import choose_rep
-from nurture.handoff.sla import due_after_business_hours
+from nurture.handoff.first_touch import open_first_touch
+from nurture.handoff.routing import route_lead
 from nurture.handoff.thresholds import Thresholds, next_stage
 from nurture.leads.timeline import record_event
-from nurture.mail.system_email import send_system_email
 from nurture.models import Lead, LifecycleStage, OwnerTeam, Task, User
 from nurture.scoring.lead_score import LeadScore
 
@@ -61,25 +60,15 @@ def promote(
         record_event(session, lead, "stage_changed", reason, {"lifecycle_stage": [previous.value, target.value]})
         return Promotion(target)
 
-    rep = choose_rep(session)
+    route = route_lead(session, lead, now)
+    rep = route.rep
     if not _advance_once(session, lead, target, owner_team=OwnerTeam.SALES, owner_user_id=rep.id if rep else None):
         return None
     record_event(session, lead, "stage_changed", reason, {"lifecycle_stage": [previous.value, target.value]})
     record_event(
-        session, lead, "owner_changed", f"Handed to sales: {rep.email if rep else 'no rep available (unassigned)'}",
+        session, lead, "owner_changed",
+        f"Handed to sales: {rep.email if rep else 'no rep available (unassigned)'} ({route.why})",
         {"owner_team": ["marketing", "sales"], "owner_user_id": [None, rep.id if rep else None]},
     )  # fmt: skip
-    task = Task(
-        lead_id=lead.id, owner_user_id=rep.id if rep else None, kind="first_touch",
-        title=f"First touch: {lead.full_name or lead.email} is sales-ready",
-        due_at=due_after_business_hours(now, thresholds.sla_business_hours), created_at=now,
-    )  # fmt: skip
-    session.add(task)
-    if rep is not None:
-        text = (
-            f"{lead.full_name or lead.email} ({lead.email}) is sales-ready and now yours.\n"
-            f"First touch due by {task.due_at:%Y-%m-%d %H:%M} UTC.\n\n{explain(score)}\n\n"
-            f"{settings.base_url}/leads/{lead.id}\n"
-        )
-        send_system_email(settings, session, rep.email, f"Sales-ready lead: {lead.full_name or lead.email}", text)
+    task = open_first_touch(session, settings, lead, rep, now, thresholds.sla_business_hours, explain(score))
     return Promotion(target, rep, task)

@@ -68,3 +68,21 @@ def str_enum(enum_cls: type[StrEnum]) -> Enum:
         length=32,
         values_callable=lambda members: [m.value for m in members],
     )
+
+
+class DisqualificationReason(StrEnum):
+    """Why a rep sent a lead back to marketing: a fixed list, so reports can count by reason."""
+
+    NO_BUDGET = "no_budget"
+    NO_AUTHORITY = "no_authority"
+    NO_NEED = "no_need"
+    BAD_TIMING = "bad_timing"
+    COMPETITOR = "competitor"
+    NOT_REACHABLE = "not_reachable"
+    JUNK = "junk"
+
+
+class StageOutcome(StrEnum):
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nurture.db.base import Base, utcnow
@@ -15,6 +15,9 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_open_by_owner", "owner_user_id", "due_at", sqlite_where=text("completed_at IS NULL"),
               postgresql_where=text("completed_at IS NULL")),
+        # The SLA sweep: open, not yet escalated tasks of a kind, by due time.
+        Index("ix_tasks_unescalated_due", "kind", "due_at", sqlite_where=text("completed_at IS NULL AND escalated_at IS NULL"),
+              postgresql_where=text("completed_at IS NULL AND escalated_at IS NULL")),
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -25,4 +28,7 @@ class Task(Base):
     due_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(200))
+    # Set once, by whoever escalates a missed deadline first (a conditional UPDATE).
+    escalated_at: Mapped[datetime | None]
+    notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

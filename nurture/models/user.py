@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, false
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nurture.db.base import Base, utcnow
@@ -27,6 +27,13 @@ class User(Base):
     away: Mapped[bool] = mapped_column(default=False, server_default=false())
     capacity: Mapped[int] = mapped_column(default=0, server_default="0")
     routing_weight: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Away with a date: available again from that moment on, without anyone having to remember.
+    away_until: Mapped[datetime | None]
+    # Who hears about this rep's missed first-touch deadlines (else the escalation address).
+    manager_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    def is_away(self, now: datetime) -> bool:
+        return self.away and (self.away_until is None or self.away_until > now)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"

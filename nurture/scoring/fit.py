@@ -6,14 +6,17 @@ from typing import Any
 
 from nurture.models import Lead
 from nurture.scoring.explain import Contribution, Explanation
-from nurture.scoring.rules import FitRule, ScoringRules
+from nurture.scoring.rules import FIT_FIELDS, FitRule, ScoringRules
+
+COMPANY_FACTS = ("company_size", "industry")
 
 
 def lead_facts(lead: Lead) -> dict[str, Any]:
     company = lead.company
     facts: dict[str, Any] = {
         name: getattr(getattr(lead, name), "value", getattr(lead, name))
-        for name in ("title", "country", "source", "lifecycle_stage", "lead_status", "budget", "authority", "need", "timeline")
+        for name in FIT_FIELDS
+        if name not in COMPANY_FACTS
     }
     facts.update({"company_size": company.size if company else None, "industry": company.industry if company else None})
     facts.update({f"custom.{k}": v for k, v in (lead.custom_fields or {}).items()})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,11 +43,30 @@ def engagements(session: Session, lead_id: int) -> list[Engagement]:
     return found
 
 
-def score_lead(session: Session, lead: Lead, rules: ScoringRules, now: datetime) -> LeadScore:
-    engagement = engagement_score(engagements(session, lead.id), now, rules)
+@dataclass(frozen=True)
+class ScoreInputs:
+    """What a lead's score is computed from: read once, scored under any rules (the editor's preview)."""
+
+    engagements: list[Engagement]
+    adjustments: list[Contribution]
+    facts: dict[str, Any]
+
+
+def score_inputs(session: Session, lead: Lead) -> ScoreInputs:
     # Manual adjustments (sequence "add score" actions) count as engagement, without decay.
-    for event in session.scalars(select(LeadEvent).where(LeadEvent.lead_id == lead.id, LeadEvent.kind == "score_adjusted")):
-        points = int(event.data.get("points", 0))
-        engagement.contributions.append(Contribution("adjustment", event.reason, points, points, event.created_at))
-    fit = fit_score(lead_facts(lead), rules)
+    adjustments = [
+        Contribution("adjustment", event.reason, int(event.data.get("points", 0)), int(event.data.get("points", 0)), event.created_at)
+        for event in session.scalars(select(LeadEvent).where(LeadEvent.lead_id == lead.id, LeadEvent.kind == "score_adjusted"))
+    ]
+    return ScoreInputs(engagements(session, lead.id), adjustments, lead_facts(lead))
+
+
+def score_from(inputs: ScoreInputs, rules: ScoringRules, now: datetime) -> LeadScore:
+    engagement = engagement_score(inputs.engagements, now, rules)
+    engagement.contributions.extend(inputs.adjustments)
+    fit = fit_score(inputs.facts, rules)
     return LeadScore(engagement, fit, band(engagement.score, rules.temperature_bands), band(fit.score, rules.grade_bands))
+
+
+def score_lead(session: Session, lead: Lead, rules: ScoringRules, now: datetime) -> LeadScore:
+    return score_from(score_inputs(session, lead), rules, now)

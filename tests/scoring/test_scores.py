@@ -61,4 +61,5 @@ def test_bad_rules_are_refused_with_the_place():
     with pytest.raises(ValidationError) as refused:
         ScoringRules.from_dict({"points": {"tweet": 3, "click": "lots"}, "half_life_days": 0,
                                 "fit_rules": [{"field": "title", "op": "sounds_like", "points": 1}, {"field": "x", "points": 1.5}]})  # fmt: skip
-    assert set(refused.value.errors) == {"points.tweet", "points.click", "half_life_days", "fit_rules[0]", "fit_rules[1].points"}
+    assert set(refused.value.errors) == {"points.tweet", "points.click", "half_life_days", "fit_rules[0].op", "fit_rules[1].field", "fit_rules[1].value",
+                                         "fit_rules[1].points"}  # fmt: skip

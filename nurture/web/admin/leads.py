@@ -9,13 +9,14 @@ from flask_login import current_user
 
 from nurture.db.base import utcnow
 from nurture.errors import ValidationError
+from nurture.handoff.policy import current_policy
 from nurture.leads.changes import apply_values
 from nurture.leads.history import TIMELINE_LIMIT, lead_timeline
 from nurture.leads.query import list_leads, parse_lead_filters
 from nurture.leads.validation import validate_lead_input
 from nurture.models import Lead, LeadSource, LeadStatus, LifecycleStage, OwnerTeam, Role, User
 from nurture.scoring.lead_score import score_lead
-from nurture.scoring.rules import ScoringRules
+from nurture.web.admin.qualification import sales_panel
 from nurture.web.auth import roles_required
 from nurture.web.db import db
 
@@ -81,18 +82,20 @@ def _form_values(lead: Lead) -> dict[str, str]:
     return {name: "" if getattr(lead, name) is None else str(getattr(lead, name)) for name in EDIT_FIELDS}
 
 
-def _render_show(lead: Lead, values: dict[str, str], errors: dict[str, str]) -> str:
+def render_show(lead: Lead, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+                sales: dict[str, Any] | None = None) -> str:
     stages = [s for s in LifecycleStage if s.rank >= LifecycleStage(lead.lifecycle_stage).rank]
     return render_template(
         "web/leads/show.html",
         lead=lead,
         timeline=lead_timeline(db(), lead.id),
-        score=score_lead(db(), lead, ScoringRules(), utcnow()),
+        score=score_lead(db(), lead, current_policy(db()).rules, utcnow()),
         timeline_limit=TIMELINE_LIMIT,
-        values=values,
-        errors=errors,
+        values=values if values is not None else _form_values(lead),
+        errors=errors or {},
         stages=stages,
         statuses=list(LeadStatus),
+        **(sales if sales is not None else sales_panel(lead)),
     )
 
 
@@ -100,7 +103,7 @@ def _render_show(lead: Lead, values: dict[str, str], errors: dict[str, str]) -> 
 @roles_required(*ALL)
 def show(lead_id: int) -> Any:
     lead = db().get(Lead, lead_id) or abort(404)
-    return _render_show(lead, _form_values(lead), {})
+    return render_show(lead)
 
 
 @bp.post("/<int:lead_id>")
@@ -117,7 +120,7 @@ def update(lead_id: int) -> Any:
         )
     except ValidationError as exc:
         session.rollback()  # nothing half-applied; the lead reloads as stored
-        return _render_show(lead, form, exc.errors), 422
+        return render_show(lead, form, exc.errors), 422
     session.commit()
     flash("Lead saved." if changes else "Nothing changed.", "success" if changes else "info")
     return redirect(url_for("admin_leads.show", lead_id=lead.id))

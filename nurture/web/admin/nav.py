@@ -12,10 +12,14 @@ from nurture.models import Role
 ALL = (Role.ADMIN, Role.MARKETER, Role.REP)
 NAV = [
     ("admin_leads.index", "Leads", ALL),
+    ("admin_opportunities.index", "Opportunities", ALL),
     ("admin_imports.new", "Import", (Role.ADMIN, Role.MARKETER)),
     ("admin_forms.index", "Forms", (Role.ADMIN, Role.MARKETER)),
     ("admin_sequences.index", "Sequences", (Role.ADMIN, Role.MARKETER)),
     ("admin_outbox.index", "Outbox", (Role.ADMIN, Role.MARKETER)),
+    ("admin_scoring.index", "Scoring", (Role.ADMIN, Role.MARKETER)),
+    ("admin_routing.index", "Routing", (Role.ADMIN,)),
+    ("admin_routing.me", "Availability", (Role.REP,)),
     ("admin_users.index", "Users", (Role.ADMIN,)),
 ]
 

@@ -9,6 +9,7 @@ from flask import jsonify, request, url_for
 from sqlalchemy import func, select
 
 from nurture.db.base import utcnow
+from nurture.handoff.policy import current_policy
 from nurture.leads.capture import create_lead
 from nurture.leads.changes import apply_values
 from nurture.leads.query import list_leads as find
@@ -17,7 +18,6 @@ from nurture.leads.validation import validate_lead_input
 from nurture.models import Lead, LeadEvent, LeadSource, Role
 from nurture.scoring.explain import Explanation
 from nurture.scoring.lead_score import score_lead
-from nurture.scoring.rules import ScoringRules
 from nurture.web.api import blueprint
 from nurture.web.api.body import json_object
 from nurture.web.api.serializers import event_json, lead_json
@@ -133,7 +133,7 @@ def lead_score(lead_id: int) -> Any:
     lead = session.get(Lead, lead_id)
     if lead is None:
         return error_response(404, {"lead": "Not found"})
-    score = score_lead(session, lead, ScoringRules(), utcnow())
+    score = score_lead(session, lead, current_policy(session).rules, utcnow())
     return jsonify(
         {
             "label": score.label,

@@ -8,6 +8,8 @@ from flask import jsonify
 
 from nurture.leads.validation import ENUM_FIELDS
 from nurture.web.api import blueprint
+from nurture.web.api.openapi_sales import PATHS as SALES_PATHS
+from nurture.web.api.openapi_sales import SCHEMAS as SALES_SCHEMAS
 
 STRING = {"type": ["string", "null"]}
 
@@ -83,7 +85,7 @@ FILTERS = [
 def document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Nurture API", "version": "1", "description": "Leads, sequences and enrollments."},
+        "info": {"title": "Nurture API", "version": "1", "description": "Leads, sequences and enrollments, opportunities, tasks and reports."},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "paths": {
@@ -136,6 +138,7 @@ def document() -> dict[str, Any]:
                              {"type": "object", "properties": {"filter": {"type": "object"}}, "required": ["filter"], "additionalProperties": False}]}}}},
                          "responses": {"200": _json({"type": "object"}, "Bulk counts"), "201": _json({"type": "object"}, "Enrolled"), **ERRORS}},
             },
+            **SALES_PATHS,
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "`nurture tokens create EMAIL`"}},
@@ -149,6 +152,7 @@ def document() -> dict[str, Any]:
                 "Meta": {"type": "object", "properties": {"page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"}, "pages": {"type": "integer"}}},
                 "SequenceInput": {"type": "object", "properties": {"name": {"type": "string"}, "kind": {"enum": ["nurture", "cadence"]},
                                   "reenroll": {"enum": ["never", "after_exit", "always"]}, "definition": {"type": "object"}}},
+                **SALES_SCHEMAS,
                 "Errors": {"type": "object", "properties": {"errors": {"type": "object", "additionalProperties": {"type": "string"}}}, "required": ["errors"]},
             },
             "responses": {

@@ -1,0 +1,1 @@
+"""Opportunities: deals created by qualifying a lead, moved through a pipeline, never deleted."""

@@ -1,0 +1,1 @@
+"""Reports computed with grouped SQL queries."""

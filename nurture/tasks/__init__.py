@@ -1,0 +1,1 @@
+"""A rep's tasks: listing, creating, completing with an outcome."""

@@ -16,6 +16,7 @@ NAV = [
     ("admin_opportunities.index", "Opportunities", ALL),
     ("admin_imports.new", "Import", (Role.ADMIN, Role.MARKETER)),
     ("admin_forms.index", "Forms", (Role.ADMIN, Role.MARKETER)),
+    ("admin_sequences.index", "Sequences", (Role.ADMIN, Role.MARKETER)),
     ("admin_outbox.index", "Outbox", (Role.ADMIN, Role.MARKETER)),
     ("admin_scoring.index", "Scoring", (Role.ADMIN, Role.MARKETER)),
     ("admin_routing.index", "Routing", (Role.ADMIN,)),

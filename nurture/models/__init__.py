@@ -7,6 +7,7 @@ from nurture.models.company import Company
 from nurture.models.email_event import EmailEvent
 from nurture.models.enums import ConsentBasis, LeadSource, LeadStatus, LifecycleStage, OwnerTeam, Role
 from nurture.models.form import Form
+from nurture.models.inbound_message import InboundKind, InboundMessage
 from nurture.models.lead import Lead
 from nurture.models.lead_event import LeadEvent
 from nurture.models.outbox_message import OutboxMessage
@@ -22,6 +23,8 @@ __all__ = [
     "ConsentBasis",
     "EmailEvent",
     "Form",
+    "InboundKind",
+    "InboundMessage",
     "Lead",
     "LeadEvent",
     "LeadSource",

@@ -1,0 +1,95 @@
+"""Reading a raw RFC 5322 message: strictly enough to refuse garbage, leniently enough for real bounces."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from email import message_from_bytes, policy
+from email.message import EmailMessage, Message
+from email.utils import getaddresses, parseaddr
+
+from nurture.errors import ValidationError
+
+HEADER_LINE = re.compile(rb"^[!-9;-~]+:")  # a field name (printable, no colon) then a colon (RFC 5322 §2.2)
+MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+HTML_TAG = re.compile(r"<[^>]+>")
+
+
+def parse_message(raw: bytes) -> EmailMessage:
+    """Parse raw bytes; ValidationError({"raw": …}) when they are not a message at all."""
+    if not raw or not raw.strip():
+        raise ValidationError({"raw": "Empty message"})
+    if not HEADER_LINE.match(raw.lstrip(b"\r\n")):
+        raise ValidationError({"raw": "Not an RFC 5322 message: it must start with header fields"})
+    message = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    if not message.get("From") and not message.get("Return-Path"):
+        raise ValidationError({"raw": "Not an RFC 5322 message: no From header"})
+    return message
+
+
+def header(message: Message, name: str) -> str:
+    """A header as text; a malformed one gives its raw value instead of raising."""
+    try:
+        value = message.get(name)
+    except Exception:  # the policy's parser chokes on some real-world garbage
+        value = None
+        for key, raw_value in message.raw_items() if hasattr(message, "raw_items") else message.items():
+            if key.lower() == name.lower():
+                value = raw_value
+                break
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def message_ids(value: str) -> list[str]:
+    """Every <id> in an In-Reply-To or References field, in order."""
+    return MESSAGE_ID.findall(value or "")
+
+
+def own_message_id(message: Message, raw: bytes) -> str:
+    """The Message-ID, or a digest of the bytes for a message without one (so a refetch is still recognised)."""
+    found = message_ids(header(message, "Message-ID"))
+    if found and len(found[0]) <= 255:
+        return found[0]
+    return f"<sha256-{hashlib.sha256(raw).hexdigest()}@nurture.invalid>"
+
+
+def sender_address(message: Message) -> str:
+    address = parseaddr(header(message, "From"))[1] or parseaddr(header(message, "Return-Path"))[1]
+    return address.strip().lower()
+
+
+def addresses_in(value: str) -> list[str]:
+    return [address.lower() for _, address in getaddresses([value]) if "@" in address]
+
+
+def text_body(message: Message, limit: int = 20_000) -> str:
+    """The first text/plain part (or an HTML part's text), decoded; attached messages are not entered."""
+    html = None
+    for part in _parts(message):
+        content_type = part.get_content_type()
+        if content_type == "text/plain":
+            return _decoded(part)[:limit]
+        if content_type == "text/html" and html is None:
+            html = HTML_TAG.sub(" ", _decoded(part))
+    return (html or "")[:limit]
+
+
+def _parts(message: Message):  # type: ignore[no-untyped-def]
+    if message.is_multipart():
+        for part in message.get_payload():  # type: ignore[union-attr]
+            if isinstance(part, Message) and not part.get_content_type().startswith("message/"):
+                yield from _parts(part)
+    else:
+        yield message
+
+
+def _decoded(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return str(part.get_payload())
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, errors="replace")
+    except LookupError:  # an unknown charset name
+        return payload.decode("utf-8", errors="replace")

@@ -1,0 +1,71 @@
+"""Polling an IMAP mailbox: new messages by UID (checkpointed in the database), each processed once.
+
+Order per message: process and commit, then mark it on the server, then move
+the checkpoint. A crash in between fetches it again, and its Message-ID makes
+the second pass a no-op. A new UIDVALIDITY (the folder was recreated) starts
+over from UID 0, which the same rule makes safe.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from campaigns.inbound.intake import ingest
+from nurture.config import Settings
+from nurture.db.base import utcnow
+from nurture.errors import ValidationError
+from nurture.mail.inbound.imap import ImapMailbox
+from nurture.mail.inbound.mailbox import MailboxConfig
+from nurture.models import Checkpoint
+
+log = logging.getLogger(__name__)
+BATCH = 200
+
+
+@dataclass
+class PollResult:
+    fetched: int = 0
+    processed: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+
+
+def _checkpoint(session: Session, name: str) -> Checkpoint:
+    checkpoint = session.get(Checkpoint, name)
+    if checkpoint is None:
+        checkpoint = Checkpoint(name=name, position=0)
+        session.add(checkpoint)
+    return checkpoint
+
+
+def poll_mailbox(
+    session: Session, settings: Settings, config: MailboxConfig, *, clock: Callable[[], datetime] = utcnow, batch: int = BATCH
+) -> PollResult:
+    result = PollResult()
+    with ImapMailbox(config, timeout=settings.smtp_timeout_seconds) as box:
+        validity = _checkpoint(session, f"{config.checkpoint_prefix}:uidvalidity")
+        last_uid = _checkpoint(session, f"{config.checkpoint_prefix}:uid")
+        if validity.position != box.uidvalidity:
+            validity.position, last_uid.position = box.uidvalidity, 0
+        start = last_uid.position
+        session.commit()
+        for fetched in box.fetch_after(start, settings.inbound_max_bytes, batch):
+            result.fetched += 1
+            try:
+                intake = ingest(session, settings, fetched.raw, source=config.label, now=clock(), size=fetched.size)
+            except ValidationError as exc:  # not a message: left in the mailbox, unmarked, for a person to see
+                session.rollback()
+                log.warning("%s: UID %s is not a message (%s); skipped", config.label, fetched.uid, exc.errors)
+                result.rejected += 1
+            else:
+                box.mark_processed([fetched.uid])
+                result.duplicates += intake.duplicate
+                result.processed += not intake.duplicate
+            _checkpoint(session, f"{config.checkpoint_prefix}:uid").position = fetched.uid
+            session.commit()
+    return result

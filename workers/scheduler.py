@@ -21,6 +21,7 @@ from nurture.config import Settings
 from workers import context
 from workers.connection import redis_connection
 from workers.dispatch import dispatch_due, run_auto_enroll, run_evaluate_engagement
+from workers.inbound_jobs import enqueue_mailbox_polls
 
 log = logging.getLogger("nurture.scheduler")
 LOCK_KEY = "nurture:scheduler:lock"
@@ -36,14 +37,17 @@ class PeriodicTask:
     last_run: float = 0.0
 
 
-def periodic_tasks() -> list[PeriodicTask]:
-    """The schedule, as a plain list (after redash's schedule.py). Later issues add due-work claiming."""
-    return [
+def periodic_tasks(settings: Settings | None = None) -> list[PeriodicTask]:
+    """The schedule, as a plain list (after redash's schedule.py)."""
+    tasks = [
         PeriodicTask("heartbeat", 5, _heartbeat),
         PeriodicTask("dispatch_due", 1, dispatch_due),
         PeriodicTask("auto_enroll", 2, run_auto_enroll),
         PeriodicTask("evaluate_engagement", 0.5, run_evaluate_engagement),
     ]
+    if settings is not None and settings.imap_urls:  # replies and bounces, only when mailboxes are configured
+        tasks.append(PeriodicTask("poll_mailboxes", settings.imap_poll_seconds, enqueue_mailbox_polls))
+    return tasks
 
 
 def _heartbeat(_settings: Settings, connection: Redis) -> None:
@@ -54,7 +58,7 @@ class Scheduler:
     def __init__(self, settings: Settings, tasks: list[PeriodicTask] | None = None, tick: float = 0.5):
         self.settings = settings
         self.connection = redis_connection(settings)
-        self.tasks = tasks if tasks is not None else periodic_tasks()
+        self.tasks = tasks if tasks is not None else periodic_tasks(settings)
         self.tick = tick
         self.identity = f"{socket.gethostname()}:{id(self)}"
         self.stopping = False

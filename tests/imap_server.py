@@ -21,6 +21,8 @@ from pathlib import Path
 
 from imapclient import IMAPClient
 
+from tests.campaigns.processes import stop
+
 DOVECOT = "/usr/sbin/dovecot"
 INSTALL_HINT = "dovecot is not installed: run `apt-get install -y dovecot-imapd` (as root)"
 
@@ -160,10 +162,5 @@ def dovecot_server(user: str = "inbox@nurture.test", password: str = "imap-test-
                 time.sleep(0.05)
         yield ImapServer("127.0.0.1", port, user, password)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         shutil.rmtree(root, ignore_errors=True)

@@ -39,7 +39,7 @@ def _leads_at(session: Session, address: str, match: Match) -> list[Lead]:
 def _bounce_event(session: Session, lead: Lead, inbound: InboundMessage, recipient: FailedRecipient, match: Match, now: datetime) -> None:
     send_id = match.send.id if match.send is not None and match.send.lead_id == lead.id else None
     session.add(
-        EmailEvent(send_id=send_id, lead_id=lead.id, kind="bounce", occurred_at=now,
+        EmailEvent(send_id=send_id, lead_id=lead.id, kind="bounce" if recipient.permanent else "soft_bounce", occurred_at=now,
                    data={"status": recipient.status, "permanent": recipient.permanent, "inbound_message_id": inbound.id})
     )  # fmt: skip
 

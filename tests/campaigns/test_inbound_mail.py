@@ -173,6 +173,8 @@ def test_soft_bounces_suppress_only_after_the_limit_within_the_window(session, c
     session.refresh(enrollment)
     assert enrollment.state == EnrollmentState.EXITED and "3 soft bounces" in enrollment.exit_reason
     assert [e.data["count"] for e in events(session, send.lead_id, "soft_bounced")] == [1, 1, 2, 3]
+    kinds = session.scalars(select(EmailEvent.kind).where(EmailEvent.send_id == send.id)).all()
+    assert kinds == ["soft_bounce"] * 4  # per step in the sequence's stats, apart from hard bounces
 
 
 def test_out_of_office_notes_the_return_date_and_changes_nothing_else(session, clock, engine_settings, started):

@@ -62,3 +62,25 @@ def test_garbage_wrong_types_size_and_auth(client, session, app, make_account):
     rep = make_account(Role.REP)
     assert client.post("/api/v1/inbound", data=load("human_reply"), headers={**bearer(rep), "Content-Type": "message/rfc822"}).status_code == 403
     assert session.scalar(select(func.count(InboundMessage.id))) == 0
+
+
+HOSTILE = [
+    b"From: a@example.org\r\nSubject: hi\x00there\r\nMessage-ID: <nul@example.org>\r\n\r\nbody\x00 with NUL\r\n",
+    b"From: \xff\xfe <b@example.org>\r\nSubject: \xe9t\xe9\r\n\r\nLatin-1 bytes\r\n",
+    b"From: c@example.org\r\nContent-Type: text/plain; charset=\"x-no-such-charset\"\r\n\r\nhello\r\n",
+    b"From: d@example.org\r\nMessage-ID: <" + b"x" * 400 + b"@example.org>\r\n\r\nlong id\r\n",
+    b"From: Support <support@\r\nSubject: =?utf-8?q?broken=ZZ?=\r\n\r\nmalformed header\r\n",
+    b"From: " + b"e" * 300 + b"@example.org\r\nSubject: " + b"s" * 2000 + b"\r\n\r\nlong\r\n",
+    b"From: MAILER-DAEMON@example.org\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n"
+    b"--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; x\r\n\r\nFinal-Recipient: rfc822; \x00not an address\r\n"
+    b"Action: failed\r\nStatus: 5.1.1\r\n\r\n--b--\r\n",
+]
+
+
+@pytest.mark.parametrize("raw", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_messages_are_stored_never_a_500(client, session, make_account, raw):
+    response = client.post("/api/v1/inbound", data=raw, headers={**bearer(make_account(Role.ADMIN)), "Content-Type": "message/rfc822"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    stored = session.get(InboundMessage, response.json["id"])
+    assert stored.raw == raw and len(stored.message_id) <= 255 and "\x00" not in stored.subject + stored.address
+    assert session.scalar(select(func.count(Suppression.id))) == 0  # no address in any of them failed

@@ -17,7 +17,7 @@ from email.utils import parseaddr
 
 from flufl.bounce import all_failures
 
-from nurture.mail.inbound.parsing import header, message_ids
+from nurture.mail.inbound.parsing import header, message_ids, printable
 
 log = logging.getLogger(__name__)
 STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
@@ -65,7 +65,7 @@ class DeliveryReport:
 
 def _address(value: str) -> str:
     """'rfc822; user@example.com' → user@example.com."""
-    kind, _, address = value.partition(";")
+    kind, _, address = printable(value).partition(";")
     address = address if address else kind
     return parseaddr(address.strip())[1].strip().lower() or address.strip().strip("<>").lower()
 
@@ -112,9 +112,12 @@ def rfc3464(message: Message) -> DeliveryReport | None:
         action = header(block, "Action").lower().split(" ")[0]
         if not recipient or action not in ("failed", "delayed"):
             continue  # delivered, relayed, expanded: not a failure
+        address = _address(recipient)
+        if "@" not in address:
+            continue  # nothing we could ever have sent to
         diagnostic = header(block, "Diagnostic-Code")
         status = _status_of(header(block, "Status"), diagnostic)
-        report.recipients.append(FailedRecipient(_address(recipient), action, status, diagnostic[:400]))
+        report.recipients.append(FailedRecipient(address, action, status, diagnostic[:400]))
     _attach_original(report, message)
     return report
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from email import message_from_bytes, policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parseaddr
 
@@ -13,6 +14,11 @@ from nurture.errors import ValidationError
 HEADER_LINE = re.compile(rb"^[!-9;-~]+:")  # a field name (printable, no colon) then a colon (RFC 5322 §2.2)
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 HTML_TAG = re.compile(r"<[^>]+>")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # NUL and friends: PostgreSQL refuses NUL in text
+
+
+def printable(text: str) -> str:
+    return CONTROL.sub("", text)
 
 
 def parse_message(raw: bytes) -> EmailMessage:
@@ -23,22 +29,22 @@ def parse_message(raw: bytes) -> EmailMessage:
         raise ValidationError({"raw": "Not an RFC 5322 message: it must start with header fields"})
     message = message_from_bytes(raw, policy=policy.default)
     assert isinstance(message, EmailMessage)
-    if not message.get("From") and not message.get("Return-Path"):
+    if not header(message, "From") and not header(message, "Return-Path"):
         raise ValidationError({"raw": "Not an RFC 5322 message: no From header"})
     return message
 
 
 def header(message: Message, name: str) -> str:
-    """A header as text; a malformed one gives its raw value instead of raising."""
+    """A header as text; a malformed one gives its raw value (encoded words decoded) instead of raising."""
     try:
         value = message.get(name)
-    except Exception:  # the policy's parser chokes on some real-world garbage
-        value = None
-        for key, raw_value in message.raw_items() if hasattr(message, "raw_items") else message.items():
-            if key.lower() == name.lower():
-                value = raw_value
-                break
-    return " ".join(str(value).split()) if value is not None else ""
+    except Exception:  # the default policy's structured parsers choke on some real-world garbage
+        raw = next((v for k, v in message.raw_items() if k.lower() == name.lower()), None) if hasattr(message, "raw_items") else None
+        try:
+            value = str(make_header(decode_header(raw))) if raw is not None else None
+        except Exception:  # undecodable encoded words: the raw text will do
+            value = raw
+    return printable(" ".join(str(value).split())) if value is not None else ""
 
 
 def message_ids(value: str) -> list[str]:
@@ -87,9 +93,9 @@ def _parts(message: Message):  # type: ignore[no-untyped-def]
 def _decoded(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
-        return str(part.get_payload())
-    charset = part.get_content_charset() or "utf-8"
+        return printable(str(part.get_payload()))
     try:
-        return payload.decode(charset, errors="replace")
-    except LookupError:  # an unknown charset name
-        return payload.decode("utf-8", errors="replace")
+        charset = part.get_content_charset() or "utf-8"
+        return printable(payload.decode(charset, errors="replace"))
+    except (LookupError, ValueError):  # an unknown or malformed charset name
+        return printable(payload.decode("utf-8", errors="replace"))

@@ -6,8 +6,8 @@ import hashlib
 import re
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
-from email.message import EmailMessage, Message
-from email.utils import getaddresses, parseaddr
+from email.message import Message
+from email.utils import parseaddr
 
 from nurture.errors import ValidationError
 
@@ -18,33 +18,36 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # NUL and friends: Po
 
 
 def printable(text: str) -> str:
-    return CONTROL.sub("", text)
+    """Without NUL and other controls, and valid UTF-8 (8-bit garbage arrives as lone surrogates)."""
+    return CONTROL.sub("", text).encode("utf-8", errors="replace").decode("utf-8")
 
 
-def parse_message(raw: bytes) -> EmailMessage:
-    """Parse raw bytes; ValidationError({"raw": …}) when they are not a message at all."""
+def parse_message(raw: bytes) -> Message:
+    """Parse raw bytes; ValidationError({"raw": …}) when they are not a message at all.
+
+    The compat32 policy: headers stay text until read (the default policy parses
+    every structured header on each access, ~1 ms each, and raises on garbage).
+    """
     if not raw or not raw.strip():
         raise ValidationError({"raw": "Empty message"})
     if not HEADER_LINE.match(raw.lstrip(b"\r\n")):
         raise ValidationError({"raw": "Not an RFC 5322 message: it must start with header fields"})
-    message = message_from_bytes(raw, policy=policy.default)
-    assert isinstance(message, EmailMessage)
+    message = message_from_bytes(raw, policy=policy.compat32)
     if not header(message, "From") and not header(message, "Return-Path"):
         raise ValidationError({"raw": "Not an RFC 5322 message: no From header"})
     return message
 
 
 def header(message: Message, name: str) -> str:
-    """A header as text; a malformed one gives its raw value (encoded words decoded) instead of raising."""
+    """A header as one line of text, RFC 2047 encoded words decoded; garbage gives its raw text."""
+    value = message.get(name)
+    if value is None:
+        return ""
     try:
-        value = message.get(name)
-    except Exception:  # the default policy's structured parsers choke on some real-world garbage
-        raw = next((v for k, v in message.raw_items() if k.lower() == name.lower()), None) if hasattr(message, "raw_items") else None
-        try:
-            value = str(make_header(decode_header(raw))) if raw is not None else None
-        except Exception:  # undecodable encoded words: the raw text will do
-            value = raw
-    return printable(" ".join(str(value).split())) if value is not None else ""
+        text = str(make_header(decode_header(str(value))))
+    except Exception:  # malformed encoded words, unknown charsets: the raw text will do
+        text = str(value)
+    return printable(" ".join(text.split()))
 
 
 def message_ids(value: str) -> list[str]:
@@ -63,10 +66,6 @@ def own_message_id(message: Message, raw: bytes) -> str:
 def sender_address(message: Message) -> str:
     address = parseaddr(header(message, "From"))[1] or parseaddr(header(message, "Return-Path"))[1]
     return address.strip().lower()
-
-
-def addresses_in(value: str) -> list[str]:
-    return [address.lower() for _, address in getaddresses([value]) if "@" in address]
 
 
 def text_body(message: Message, limit: int = 20_000) -> str:

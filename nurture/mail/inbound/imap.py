@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass
-from types import TracebackType
 
 from imapclient import IMAPClient
 
@@ -45,7 +44,7 @@ class ImapMailbox:
         self.uidvalidity = int(selected.get(b"UIDVALIDITY", 0))
         return self
 
-    def __exit__(self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.client is not None:
             try:
                 self.client.logout()

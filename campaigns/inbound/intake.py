@@ -10,11 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from campaigns.inbound.actions import act
-from campaigns.inbound.matching import match
+from campaigns.inbound.matching import match, send_id_of
 from nurture.config import Settings
 from nurture.mail.inbound.classify import classify
 from nurture.mail.inbound.parsing import own_message_id, parse_message
-from nurture.models import InboundMessage
+from nurture.models import InboundKind, InboundMessage
 
 # Enough for every header, the text and a bounce's report; attachments beyond it are not worth a database row.
 RAW_KEPT_BYTES = 256 * 1024
@@ -41,6 +41,8 @@ def ingest(session: Session, settings: Settings, raw: bytes, *, source: str, now
     if (existing := _existing(session, message_id)) is not None:
         return Intake(existing, duplicate=True)
     classification = classify(message, now.date())
+    if send_id_of(message_id, settings) is not None:  # a copy of our own sent mail (a shared or "All Mail" folder)
+        classification.kind, classification.reason, classification.report = InboundKind.AUTO_REPLY, "one of our own sent messages", None
     found = match(session, settings, message, raw, classification)
     report = classification.report
     first = (report.hard or report.soft or report.recipients)[0] if report is not None and report.recipients else None

@@ -213,3 +213,12 @@ def test_enrollments_of_other_leads_are_untouched(session, clock, engine_setting
     bob = sends["bob@example.org"][0]
     session.refresh(bob)
     assert session.get(Enrollment, bob.id).state == EnrollmentState.ACTIVE
+
+
+def test_a_copy_of_our_own_sent_email_is_ignored(session, clock, engine_settings, started, smtp_sink):
+    enrollment, _ = started("ada@example.org")["ada@example.org"]
+    [sent] = smtp_sink.received
+    intake = ingest(session, engine_settings, sent.message.as_bytes(), source="test", now=clock())
+    assert intake.inbound.kind == InboundKind.AUTO_REPLY and intake.actions == []
+    session.refresh(enrollment)
+    assert enrollment.state == EnrollmentState.ACTIVE

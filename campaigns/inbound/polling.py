@@ -1,8 +1,8 @@
 """Polling an IMAP mailbox: new messages by UID (checkpointed in the database), each processed once.
 
-Order per message: process and commit, then mark it on the server, then move
-the checkpoint. A crash in between fetches it again, and its Message-ID makes
-the second pass a no-op. A new UIDVALIDITY (the folder was recreated) starts
+Order: each message is processed and committed; then, every few dozen, they
+are marked on the server and the checkpoint moves. A crash in between fetches
+them again, and their Message-IDs make the second pass a no-op. A new UIDVALIDITY (the folder was recreated) starts
 over from UID 0, which the same rule makes safe.
 """
 
@@ -25,6 +25,7 @@ from nurture.models import Checkpoint
 
 log = logging.getLogger(__name__)
 BATCH = 200
+SETTLE_EVERY = 50  # messages processed between marking them on the server and moving the checkpoint
 
 
 @dataclass
@@ -54,7 +55,17 @@ def poll_mailbox(
             validity.position, last_uid.position = box.uidvalidity, 0
         start = last_uid.position
         session.commit()
-        for fetched in box.fetch_after(start, settings.inbound_max_bytes, batch):
+        processed: list[int] = []
+
+        def settle(through_uid: int) -> None:
+            """Mark what was committed, then move the checkpoint: one round trip and one commit per chunk."""
+            box.mark_processed(processed)
+            processed.clear()
+            _checkpoint(session, f"{config.checkpoint_prefix}:uid").position = through_uid
+            session.commit()
+
+        messages = box.fetch_after(start, settings.inbound_max_bytes, batch)
+        for fetched in messages:
             result.fetched += 1
             try:
                 intake = ingest(session, settings, fetched.raw, source=config.label, now=clock(), size=fetched.size)
@@ -63,9 +74,11 @@ def poll_mailbox(
                 log.warning("%s: UID %s is not a message (%s); skipped", config.label, fetched.uid, exc.errors)
                 result.rejected += 1
             else:
-                box.mark_processed([fetched.uid])
+                processed.append(fetched.uid)
                 result.duplicates += intake.duplicate
                 result.processed += not intake.duplicate
-            _checkpoint(session, f"{config.checkpoint_prefix}:uid").position = fetched.uid
-            session.commit()
+            if len(processed) >= SETTLE_EVERY:
+                settle(fetched.uid)
+        if messages:
+            settle(messages[-1].uid)
     return result

@@ -21,6 +21,7 @@ NAV = [
     ("admin_scoring.index", "Scoring", (Role.ADMIN, Role.MARKETER)),
     ("admin_routing.index", "Routing", (Role.ADMIN,)),
     ("admin_routing.me", "Availability", (Role.REP,)),
+    ("admin_inbound.index", "Inbound", (Role.ADMIN, Role.MARKETER)),
     ("admin_users.index", "Users", (Role.ADMIN,)),
     ("admin_webhooks.index", "Webhooks", (Role.ADMIN,)),
 ]

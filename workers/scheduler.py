@@ -21,6 +21,7 @@ from nurture.config import Settings
 from workers import context
 from workers.connection import redis_connection
 from workers.dispatch import dispatch_due, run_auto_enroll, run_evaluate_engagement
+from workers.ingest import EventIngest
 
 log = logging.getLogger("nurture.scheduler")
 LOCK_KEY = "nurture:scheduler:lock"
@@ -34,6 +35,7 @@ class PeriodicTask:
     every_seconds: float
     run: Callable[[Settings, Redis], Any]
     last_run: float = 0.0
+    at_exit: bool = False  # run once more when the scheduler stops (e.g. drain what is buffered in Redis)
 
 
 def periodic_tasks() -> list[PeriodicTask]:
@@ -43,6 +45,8 @@ def periodic_tasks() -> list[PeriodicTask]:
         PeriodicTask("dispatch_due", 1, dispatch_due),
         PeriodicTask("auto_enroll", 2, run_auto_enroll),
         PeriodicTask("evaluate_engagement", 0.5, run_evaluate_engagement),
+        # Opens and clicks wait in a Redis stream until this writes them: it sets the floor of speed-to-lead.
+        PeriodicTask("ingest_events", 0.1, EventIngest(), at_exit=True),
     ]
 
 
@@ -51,7 +55,7 @@ def _heartbeat(_settings: Settings, connection: Redis) -> None:
 
 
 class Scheduler:
-    def __init__(self, settings: Settings, tasks: list[PeriodicTask] | None = None, tick: float = 0.5):
+    def __init__(self, settings: Settings, tasks: list[PeriodicTask] | None = None, tick: float = 0.1):
         self.settings = settings
         self.connection = redis_connection(settings)
         self.tasks = tasks if tasks is not None else periodic_tasks()
@@ -89,7 +93,16 @@ class Scheduler:
             self.run_once()
             time.sleep(self.tick)
         if self.connection.get(LOCK_KEY) == self.identity.encode():
+            for task in self.tasks:
+                if task.at_exit:
+                    self._run_at_exit(task)
             self.connection.delete(LOCK_KEY)
+
+    def _run_at_exit(self, task: PeriodicTask) -> None:
+        try:
+            task.run(self.settings, self.connection)
+        except Exception:
+            log.exception("periodic task %s failed at exit", task.name)
 
     def stop(self) -> None:
         self.stopping = True

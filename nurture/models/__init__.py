@@ -1,6 +1,7 @@
 """All models, imported here so the metadata is complete for Alembic."""
 
 from nurture.db.base import Base
+from nurture.models.activity_event import ActivityEvent
 from nurture.models.api_token import ApiToken
 from nurture.models.checkpoint import Checkpoint
 from nurture.models.company import Company
@@ -15,6 +16,7 @@ from nurture.models.task import Task
 from nurture.models.user import User
 
 __all__ = [
+    "ActivityEvent",
     "ApiToken",
     "Checkpoint",
     "Base",

@@ -29,10 +29,10 @@ def engine_env(database_url: str, redis_url: str, smtp_url: str, instance: Path,
     return env
 
 
-def start(role: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start(role: str, env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
     handle = log.open("ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "nurture.cli", role], env=env, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        [sys.executable, "-m", "nurture.cli", role, *args], env=env, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
     )
 
 

@@ -28,6 +28,7 @@ from nurture.leads.validation import validate_lead_input
 from nurture.models import EmailEvent, Lead, LeadEvent, Role, Task
 from nurture.users.accounts import create_user
 from tests.campaigns.processes import engine_env, start, stop
+from tests.campaigns.processes import wait_until as poll
 from tests.databases import backends, migrated_database
 from tests.smtp_server import free_port
 from workers.queues import SEND
@@ -38,13 +39,8 @@ LINKS = "<p><a href='https://example.com/pricing'>Pricing</a> <a href='https://e
 CLICKS = 11  # 5 points each, with the open's 1: past the sales-ready threshold (50)
 
 
-def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
+def wait_until(predicate, timeout: float) -> bool:
+    return poll(predicate, timeout, step=0.05)
 
 
 def get(port: int, path: str, agent: str = HUMAN, method: str = "GET", body: str | None = None) -> tuple[int, str | None]:

@@ -96,4 +96,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_blueprint)
     csrf.exempt(api_blueprint)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(public_blueprint)
-    recording.init_app(app, app.extensions["nurture.settings"].redis_url)
+    recording.init_app(app)

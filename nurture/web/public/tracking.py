@@ -38,8 +38,8 @@ def _event(send_id: int, kind: str, url: str | None = None) -> TrackedEvent:
     return TrackedEvent(send_id, kind, utcnow(), url, request.headers.get("User-Agent"), request.remote_addr)
 
 
+# Opens and clicks are rate-limited by record() in the same Redis round trip that appends them.
 @blueprint.get("/t/o/<token>")
-@limiter.limit(_public_limit)
 def open_pixel(token: str) -> Any:
     send_id = _signer().read_open(token)
     if send_id is not None:
@@ -49,7 +49,6 @@ def open_pixel(token: str) -> Any:
 
 
 @blueprint.get("/t/c/<token>")
-@limiter.limit(_public_limit)
 def click(token: str) -> Any:
     target = _signer().read_click(token)
     if target is None:

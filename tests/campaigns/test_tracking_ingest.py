@@ -106,3 +106,12 @@ def test_bursts_are_found_across_batches_and_a_slow_reader_is_a_person(session, 
         ("a", "every link clicked at once"), ("b", "every link clicked at once"), ("c", "every link clicked at once"),
         ("a", None), ("b", None), ("c", None), ("d", None),
     ]  # fmt: skip
+
+
+def test_the_public_rate_limit_is_counted_in_the_same_round_trip(session, session_factory, settings, redis_client, make_lead, make_sequence, clock):
+    send = _sent(session, make_lead, make_sequence, clock)
+    strict = create_app(settings.with_(public_rate_limit="3 per minute"), session_factory=session_factory, test_config={"TESTING": True})
+    token = TokenSigner(settings.secret_key).click_token(send.id, "https://example.com/guide")
+    answers = [strict.test_client().get(f"/t/c/{token}", headers={"User-Agent": HUMAN}).status_code for _ in range(5)]
+    assert answers == [302, 302, 302, 429, 429]
+    assert pending(redis_client) == 3  # the refused ones appended nothing

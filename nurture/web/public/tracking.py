@@ -31,15 +31,19 @@ def _public_limit() -> str:
 
 
 def _signer() -> TokenSigner:
-    return TokenSigner(current_app.extensions["nurture.settings"].secret_key)
+    signer = current_app.extensions.get("nurture.token_signer")
+    if signer is None:  # built once per app: its serializers cost more than checking a token
+        signer = current_app.extensions["nurture.token_signer"] = TokenSigner(current_app.extensions["nurture.settings"].secret_key)
+    return signer
 
 
 def _event(send_id: int, kind: str, url: str | None = None) -> TrackedEvent:
     return TrackedEvent(send_id, kind, utcnow(), url, request.headers.get("User-Agent"), request.remote_addr)
 
 
-# Opens and clicks are rate-limited by record() in the same Redis round trip that appends them.
+# Opens and clicks are rate-limited by record(), in the same Redis round trip that appends them.
 @blueprint.get("/t/o/<token>")
+@limiter.exempt
 def open_pixel(token: str) -> Any:
     send_id = _signer().read_open(token)
     if send_id is not None:
@@ -49,6 +53,7 @@ def open_pixel(token: str) -> Any:
 
 
 @blueprint.get("/t/c/<token>")
+@limiter.exempt
 def click(token: str) -> Any:
     target = _signer().read_click(token)
     if target is None:

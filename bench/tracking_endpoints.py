@@ -75,6 +75,20 @@ def serve(command: list[str], env: dict[str, str], port: int, log: Path) -> subp
     raise SystemExit(f"server did not start; see {log}")
 
 
+def cpu_seconds(root: int) -> float:
+    """CPU time (user + system) used so far by a process and its children (gunicorn: the master and its workers)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if root in (pid, ppid):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def appended(connection: redis.Redis) -> int:
     """Entries ever appended to the tracking stream (acknowledged ones are deleted, the count stays)."""
     try:
@@ -110,14 +124,18 @@ def main() -> None:
             for name, path in paths.items():
                 with factory() as session:
                     before = session.scalar(select(func.count()).select_from(EmailEvent)) or 0
+                cpu = cpu_seconds(bare.pid)
                 bare_load = load.run(f"http://127.0.0.1:{bare_port}{path}", args.seconds, HUMAN)
-                xadd_before = appended(connection)
+                bare_cpu = (cpu_seconds(bare.pid) - cpu) / max(1, bare_load.answered) * 1000
+                xadd_before, cpu, ingest_cpu = appended(connection), cpu_seconds(ours.pid), cpu_seconds(scheduler.pid)
                 ours_load = load.run(f"http://127.0.0.1:{ours_port}{path}", args.seconds, HUMAN)
+                ours_cpu = (cpu_seconds(ours.pid) - cpu) / max(1, ours_load.answered) * 1000
                 time.sleep(0.5)  # the last responses' appends
                 sent = appended(connection) - xadd_before
                 drain_started = time.perf_counter()
                 drained = wait_until(lambda: pending(connection) == 0, 120, 0.05)
                 drain_seconds = time.perf_counter() - drain_started
+                ingest_cpu = (cpu_seconds(scheduler.pid) - ingest_cpu) / max(1, sent) * 1000
                 with factory() as session:
                     recorded = (session.scalar(select(func.count()).select_from(EmailEvent)) or 0) - before
                 print(f"{name} ({args.backend}, {ours_load.tool}): ours {ours_load.rps:,.0f} req/s p99 {ours_load.p99_ms:.1f} ms, "
@@ -125,6 +143,8 @@ def main() -> None:
                       f"(target >= 0.70, p99 < 20 ms); answered {ours_load.answered}, failed {ours_load.failed + bare_load.failed}, "
                       f"appended {sent}, recorded {recorded} ({'all' if recorded == sent else 'MISSING ' + str(sent - recorded)}; "
                       f"ingest {'drained' if drained else 'NOT drained'} {drain_seconds:.1f} s after the load)", flush=True)  # fmt: skip
+                print(f"  CPU per request in the web server: ours {ours_cpu:.2f} ms, bare {bare_cpu:.2f} ms "
+                      f"(CPU-bound ratio {bare_cpu / ours_cpu:.2f}); scheduler (ingest) {ingest_cpu:.2f} ms per event", flush=True)  # fmt: skip
         finally:
             for process in (ours, bare, scheduler):
                 process.terminate()

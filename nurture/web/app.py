@@ -89,7 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from nurture.web.admin import blueprints as admin_blueprints
     from nurture.web.api import blueprint as api_blueprint
     from nurture.web.public import blueprint as public_blueprint
-    from nurture.web.public import recording
+    from nurture.web.public import fast_tracking, recording
 
     for bp in admin_blueprints:
         app.register_blueprint(bp)
@@ -97,3 +97,4 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_blueprint)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(public_blueprint)
     recording.init_app(app)
+    fast_tracking.init_app(app)

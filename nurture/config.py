@@ -49,6 +49,8 @@ class Settings:
     dkim_key_file: str | None = None
     dkim_selector: str | None = None
     dkim_domain: str | None = None
+    # Tracked opens and clicks held this long by a consumer that died are taken over by another.
+    ingest_claim_idle_seconds: float = 10.0
     # Test instrumentation: "point:n" kills the worker at the n-th pass of a fault point.
     fault: str | None = None
 
@@ -79,6 +81,7 @@ class Settings:
                 float(x) for x in (env.get("NURTURE_RETRY_BACKOFF_SECONDS") or "60,300,900,3600,14400").split(",")
             ),
             fault=env.get("NURTURE_FAULT") or None,
+            ingest_claim_idle_seconds=float(env.get("NURTURE_INGEST_CLAIM_IDLE_SECONDS") or cls.ingest_claim_idle_seconds),
             rate_limit_per_second=env.get("NURTURE_RATE_LIMIT_PER_SECOND") or None,
             domain_rate_limits=env.get("NURTURE_DOMAIN_RATE_LIMITS") or None,
             dkim_key_file=env.get("NURTURE_DKIM_KEY_FILE") or None,

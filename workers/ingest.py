@@ -23,6 +23,7 @@ from redis import Redis, ResponseError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from campaigns.faults import fault_point
 from campaigns.tracked_events import GROUP, STREAM, TrackedEvent, from_fields
 from campaigns.tracking import record_engagements
 from nurture.config import Settings
@@ -45,9 +46,12 @@ class EventIngest:
         self.claim_idle_ms = claim_idle_ms
         self.group_ready = False
         self.last_housekeeping = 0.0
+        self.fault: str | None = None  # crash tests: NURTURE_FAULT=ingest.before_commit:n / ingest.after_commit:n
 
-    def __call__(self, _settings: Settings, connection: Redis) -> int:
+    def __call__(self, settings: Settings, connection: Redis) -> int:
         """The scheduler task: drain what is there, within the tick's budget."""
+        self.fault = settings.fault
+        self.claim_idle_ms = int(settings.ingest_claim_idle_seconds * 1000)
         with job_session() as session:
             return self.drain(session, connection, BUDGET_SECONDS)
 
@@ -59,6 +63,7 @@ class EventIngest:
             entries = self.read(connection)
             if entries:
                 self.write(session, entries)
+                fault_point("ingest.after_commit", self.fault)
                 self.ack(connection, [entry_id for entry_id, _fields in entries])
                 done += len(entries)
             if len(entries) < self.batch or time.monotonic() >= deadline:
@@ -94,6 +99,7 @@ class EventIngest:
                 log.error("dropping malformed tracking entry %s: %r", entry_id, fields)
         try:
             record_engagements(session, events)
+            fault_point("ingest.before_commit", self.fault)
             session.commit()
         except IntegrityError:  # another consumer wrote some of them meanwhile: those are skipped on retry
             session.rollback()

@@ -28,7 +28,6 @@ import redis  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from campaigns.models import Enrollment, Send, SendState  # noqa: E402
 from campaigns.sequences import activate, create_sequence  # noqa: E402
 from nurture.db.engine import make_sessionmaker  # noqa: E402
 from nurture.handoff.evaluate import start_feeds_at_the_end  # noqa: E402
@@ -38,6 +37,7 @@ from nurture.mail.tokens import TokenSigner  # noqa: E402
 from nurture.models import EmailEvent, Lead, Role, Task  # noqa: E402
 from nurture.users.accounts import create_user  # noqa: E402
 from tests.campaigns.processes import engine_env, start, stop, wait_until  # noqa: E402
+from tests.campaigns.sent_messages import sent_message  # noqa: E402
 from tests.databases import migrated_database  # noqa: E402
 from tests.smtp_server import free_port  # noqa: E402
 
@@ -74,13 +74,7 @@ def seed(engine: Any, leads: int) -> dict[str, int]:
         activate(session, sequence, hour_ago)
         for n in range(leads):
             lead = create_lead(session, validate_lead_input({"email": f"lead{n}@example.com", "first_name": f"Lead{n}"}), reason="bench")
-            enrollment = Enrollment(lead_id=lead.id, sequence_id=sequence.id, version_id=sequence.current_version_id, created_at=hour_ago)
-            session.add(enrollment)
-            session.flush()
-            send = Send(enrollment_id=enrollment.id, version_id=sequence.current_version_id, step_id="a", lead_id=lead.id,
-                        rcpt_to=lead.email, state=SendState.SENT, sent_at=hour_ago)  # fmt: skip
-            session.add(send)
-            session.flush()
+            send = sent_message(session, sequence, lead, hour_ago)
             for k in range(10):
                 session.add(EmailEvent(send_id=send.id, lead_id=lead.id, kind="open" if k == 0 else "click", url=None if k == 0 else "https://example.com/a",
                                        user_agent=HUMAN, occurred_at=hour_ago + timedelta(minutes=k), recorded_at=hour_ago))  # fmt: skip

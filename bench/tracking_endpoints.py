@@ -31,7 +31,6 @@ import redis  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bench import load  # noqa: E402
-from campaigns.models import Enrollment, Send, SendState  # noqa: E402
 from campaigns.sequences import activate, create_sequence  # noqa: E402
 from campaigns.tracked_events import STREAM  # noqa: E402
 from nurture.db.engine import make_sessionmaker  # noqa: E402
@@ -40,6 +39,7 @@ from nurture.leads.validation import validate_lead_input  # noqa: E402
 from nurture.mail.tokens import TokenSigner  # noqa: E402
 from nurture.models import EmailEvent  # noqa: E402
 from tests.campaigns.processes import wait_until  # noqa: E402
+from tests.campaigns.sent_messages import sent_message  # noqa: E402
 from tests.databases import migrated_database  # noqa: E402
 from tests.smtp_server import free_port  # noqa: E402
 from workers.ingest import pending  # noqa: E402
@@ -54,12 +54,7 @@ def seed(engine) -> int:
         sequence = create_sequence(session, {"name": "B", "definition": {"steps": [{"id": "a", "type": "email", "subject": "A", "html": "<p>a</p>"}]}})
         activate(session, sequence, now)
         lead = create_lead(session, validate_lead_input({"email": "reader@example.com"}), reason="bench")
-        enrollment = Enrollment(lead_id=lead.id, sequence_id=sequence.id, version_id=sequence.current_version_id, current_step=None, created_at=now)
-        session.add(enrollment)
-        session.flush()
-        send = Send(enrollment_id=enrollment.id, version_id=sequence.current_version_id, step_id="a", lead_id=lead.id,
-                    rcpt_to=lead.email, state=SendState.SENT, sent_at=now)  # fmt: skip
-        session.add(send)
+        send = sent_message(session, sequence, lead, now)
         session.commit()
         return send.id
 

@@ -7,13 +7,14 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from campaigns.models import Enrollment, Send, SendState
+from campaigns.models import Send
 from campaigns.tracked_events import GROUP, STREAM, TrackedEvent
 from campaigns.tracking import record_engagements
 from nurture.db.base import utcnow
 from nurture.mail.tokens import TokenSigner
 from nurture.models import EmailEvent
 from nurture.web.app import create_app
+from tests.campaigns.sent_messages import sent_message
 from workers.ingest import EventIngest, pending
 
 HUMAN = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
@@ -22,12 +23,7 @@ HUMAN = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) 
 def _sent(session, make_lead, make_sequence, clock) -> Send:
     sequence = make_sequence({"steps": [{"id": "a", "type": "email", "subject": "A", "html": "<p>a</p>"}]})
     lead = make_lead("reader@example.com")
-    enrollment = Enrollment(lead_id=lead.id, sequence_id=sequence.id, version_id=sequence.current_version_id, created_at=clock())
-    session.add(enrollment)
-    session.flush()
-    send = Send(enrollment_id=enrollment.id, version_id=sequence.current_version_id, step_id="a", lead_id=lead.id,
-                rcpt_to=lead.email, state=SendState.SENT, sent_at=utcnow() - timedelta(hours=1))  # fmt: skip
-    session.add(send)
+    send = sent_message(session, sequence, lead, utcnow() - timedelta(hours=1))
     session.commit()
     return send
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from campaigns.models import Enrollment, Send, SendState
 from campaigns.sequences import activate, create_sequence
 from campaigns.tracked_events import STREAM, TrackedEvent
 from nurture.db.engine import make_sessionmaker
@@ -17,6 +16,7 @@ from nurture.leads.capture import create_lead
 from nurture.leads.validation import validate_lead_input
 from nurture.models import EmailEvent
 from tests.campaigns.processes import engine_env, start, stop, wait_until
+from tests.campaigns.sent_messages import sent_message
 from tests.databases import backends, migrated_database
 from workers.scheduler import LOCK_KEY
 
@@ -35,12 +35,7 @@ def _send(engine) -> int:
         sequence = create_sequence(session, {"name": "S", "definition": {"steps": [{"id": "a", "type": "email", "subject": "A", "html": "<p>a</p>"}]}})
         activate(session, sequence, an_hour_ago)
         lead = create_lead(session, validate_lead_input({"email": "reader@example.com"}), reason="seed")
-        enrollment = Enrollment(lead_id=lead.id, sequence_id=sequence.id, version_id=sequence.current_version_id, created_at=an_hour_ago)
-        session.add(enrollment)
-        session.flush()
-        send = Send(enrollment_id=enrollment.id, version_id=sequence.current_version_id, step_id="a", lead_id=lead.id,
-                    rcpt_to=lead.email, state=SendState.SENT, sent_at=an_hour_ago)  # fmt: skip
-        session.add(send)
+        send = sent_message(session, sequence, lead, an_hour_ago)
         session.commit()
         return send.id
 

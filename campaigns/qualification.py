@@ -12,10 +12,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.enrollments import LIVE, enroll, finish, refusal
+from campaigns.enrollments import LIVE, enroll_named, finish
 from campaigns.models import Enrollment, EnrollmentState, Sequence, SequenceKind
 from nurture.config import Settings
-from nurture.leads.timeline import record_event
 from nurture.models import Disqualification, DisqualificationReason, Lead, Opportunity, Task, User
 from nurture.qualification.disqualify import disqualify
 from nurture.qualification.inputs import DisqualifyInput, QualifyInput
@@ -41,12 +40,7 @@ def recycle_into_nurture(session: Session, settings: Settings, lead: Lead, now: 
     """Enroll in the configured recycle sequence; a refusal (suppressed, already enrolled …) is on the timeline."""
     if not settings.recycle_sequence:
         return None
-    sequence = session.scalar(select(Sequence).where(Sequence.name == settings.recycle_sequence))
-    problem = "no such sequence" if sequence is None else refusal(session, sequence, lead)
-    if problem or sequence is None:
-        record_event(session, lead, "recycle_skipped", f"{why}: not re-enrolled in '{settings.recycle_sequence}' ({problem})", {})
-        return None
-    return enroll(session, sequence, lead, now=now, by=why)
+    return enroll_named(session, settings.recycle_sequence, lead, now=now, why=why, skipped_kind="recycle_skipped")
 
 
 def qualify_lead(session: Session, lead: Lead, values: QualifyInput, *, actor: User, now: datetime) -> Opportunity:

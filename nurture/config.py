@@ -51,6 +51,8 @@ class Settings:
     dkim_domain: str | None = None
     # The nurture sequence (by name) that disqualified leads are re-enrolled in; None: no recycling sequence.
     recycle_sequence: str | None = None
+    # The sales cadence (by name) a lead handed to a rep starts in; None: none.
+    sales_cadence: str | None = None
     # Inbound mail (replies, bounces): IMAP mailboxes to poll ("imaps://user:pass@host:993/INBOX", several
     # separated by spaces), how often, the largest message accepted, and soft bounces tolerated per window.
     imap_urls: tuple[str, ...] = ()
@@ -102,6 +104,7 @@ class Settings:
             dkim_selector=env.get("NURTURE_DKIM_SELECTOR") or None,
             dkim_domain=env.get("NURTURE_DKIM_DOMAIN") or None,
             recycle_sequence=env.get("NURTURE_RECYCLE_SEQUENCE") or None,
+            sales_cadence=env.get("NURTURE_SALES_CADENCE") or None,
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -82,6 +82,18 @@ def exit_live_enrollments(session: Session, lead: Lead, reason: str, now: dateti
     return len(rows)
 
 
+def exit_live_of_kind(session: Session, lead: Lead, kind: SequenceKind, reason: str, now: datetime) -> int:
+    """End a lead's live enrollments in sequences of one kind (nurture at a handoff, cadences at qualification)."""
+    rows = session.scalars(
+        select(Enrollment)
+        .join(Sequence, Sequence.id == Enrollment.sequence_id)
+        .where(Enrollment.lead_id == lead.id, Enrollment.state.in_(LIVE), Sequence.kind == kind)
+    ).all()
+    for enrollment in rows:
+        finish(session, enrollment, lead, EnrollmentState.EXITED, reason, now)
+    return len(rows)
+
+
 def enroll_named(
     session: Session, name: str, lead: Lead, *, now: datetime, why: str, skipped_kind: str, kind: SequenceKind | None = None
 ) -> Enrollment | None:

@@ -9,24 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.enrollments import LIVE, enroll_named, finish
-from campaigns.models import Enrollment, EnrollmentState, Sequence, SequenceKind
+from campaigns.enrollments import enroll_named, exit_live_of_kind
+from campaigns.models import Enrollment, SequenceKind
 from nurture.config import Settings
 from nurture.models import Lead
 
 
 def after_handoff(session: Session, settings: Settings, lead: Lead, now: datetime) -> Enrollment | None:
     """End the lead's nurture enrollments, then enroll it in the default sales cadence if one is set."""
-    nurturing = session.scalars(
-        select(Enrollment)
-        .join(Sequence, Sequence.id == Enrollment.sequence_id)
-        .where(Enrollment.lead_id == lead.id, Enrollment.state.in_(LIVE), Sequence.kind == SequenceKind.NURTURE)
-    ).all()
-    for enrollment in nurturing:
-        finish(session, enrollment, lead, EnrollmentState.EXITED, "Handed to sales", now)
+    exit_live_of_kind(session, lead, SequenceKind.NURTURE, "Handed to sales", now)
     if not settings.sales_cadence:
         return None
     return enroll_named(

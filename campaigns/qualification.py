@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.enrollments import LIVE, enroll_named, finish
-from campaigns.models import Enrollment, EnrollmentState, Sequence, SequenceKind
+from campaigns.enrollments import enroll_named, exit_live_of_kind
+from campaigns.models import Enrollment, SequenceKind
 from nurture.config import Settings
 from nurture.models import Disqualification, DisqualificationReason, Lead, Opportunity, Task, User
 from nurture.qualification.disqualify import disqualify
@@ -26,14 +25,7 @@ NOT_RECYCLED_NOW = (DisqualificationReason.JUNK, DisqualificationReason.BAD_TIMI
 
 
 def exit_cadences(session: Session, lead: Lead, reason: str, now: datetime) -> int:
-    rows = session.scalars(
-        select(Enrollment)
-        .join(Sequence, Sequence.id == Enrollment.sequence_id)
-        .where(Enrollment.lead_id == lead.id, Enrollment.state.in_(LIVE), Sequence.kind == SequenceKind.CADENCE)
-    ).all()
-    for enrollment in rows:
-        finish(session, enrollment, lead, EnrollmentState.EXITED, reason, now)
-    return len(rows)
+    return exit_live_of_kind(session, lead, SequenceKind.CADENCE, reason, now)
 
 
 def recycle_into_nurture(session: Session, settings: Settings, lead: Lead, now: datetime, why: str) -> Enrollment | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,19 +32,24 @@ class LeadScore:
         return f"{self.grade}-{self.temperature}"
 
 
-def engagements(session: Session, lead_id: int) -> list[Engagement]:
+def _engagement_rows(session: Session, lead_ids: Collection[int]) -> list[tuple[int, Engagement]]:
+    """Every scoring engagement of these leads, as (lead id, engagement): three queries whatever the count."""
     found = [
-        Engagement(EMAIL_KINDS[e.kind], e.occurred_at, f"{e.kind} of email {e.send_id}" + (f" ({e.url})" if e.url else ""))
+        (e.lead_id, Engagement(EMAIL_KINDS[e.kind], e.occurred_at, f"{e.kind} of email {e.send_id}" + (f" ({e.url})" if e.url else "")))
         for e in session.scalars(
-            select(EmailEvent).where(EmailEvent.lead_id == lead_id, EmailEvent.is_machine.is_(False), EmailEvent.kind.in_(EMAIL_KINDS))
+            select(EmailEvent).where(EmailEvent.lead_id.in_(lead_ids), EmailEvent.is_machine.is_(False), EmailEvent.kind.in_(EMAIL_KINDS))
         )
     ]
-    for event in session.scalars(select(LeadEvent).where(LeadEvent.lead_id == lead_id, LeadEvent.kind == "form_submitted")):
-        found.append(Engagement("form_submit", event.created_at, f"submitted form {event.data.get('form_name', '')!r}"))
-    for activity in session.scalars(select(ActivityEvent).where(ActivityEvent.lead_id == lead_id)):
+    for event in session.scalars(select(LeadEvent).where(LeadEvent.lead_id.in_(lead_ids), LeadEvent.kind == "form_submitted")):
+        found.append((event.lead_id, Engagement("form_submit", event.created_at, f"submitted form {event.data.get('form_name', '')!r}")))
+    for activity in session.scalars(select(ActivityEvent).where(ActivityEvent.lead_id.in_(lead_ids))):
         description = activity.kind.replace("_", " ") + (f" ({activity.url})" if activity.url else "")
-        found.append(Engagement(activity.kind, activity.occurred_at, description))
+        found.append((activity.lead_id, Engagement(activity.kind, activity.occurred_at, description)))
     return found
+
+
+def engagements(session: Session, lead_id: int) -> list[Engagement]:
+    return [engagement for _, engagement in _engagement_rows(session, [lead_id])]
 
 
 @dataclass(frozen=True)
@@ -55,13 +61,29 @@ class ScoreInputs:
     facts: dict[str, Any]
 
 
-def score_inputs(session: Session, lead: Lead) -> ScoreInputs:
+def _adjustment_rows(session: Session, lead_ids: Collection[int]) -> list[tuple[int, Contribution]]:
     # Manual adjustments (sequence "add score" actions) count as engagement, without decay.
-    adjustments = [
-        Contribution("adjustment", event.reason, int(event.data.get("points", 0)), int(event.data.get("points", 0)), event.created_at)
-        for event in session.scalars(select(LeadEvent).where(LeadEvent.lead_id == lead.id, LeadEvent.kind == "score_adjusted"))
+    return [
+        (event.lead_id, Contribution("adjustment", event.reason, int(event.data.get("points", 0)), int(event.data.get("points", 0)), event.created_at))
+        for event in session.scalars(select(LeadEvent).where(LeadEvent.lead_id.in_(lead_ids), LeadEvent.kind == "score_adjusted"))
     ]
-    return ScoreInputs(engagements(session, lead.id), adjustments, lead_facts(lead))
+
+
+def score_inputs(session: Session, lead: Lead) -> ScoreInputs:
+    return score_inputs_of(session, [lead])[lead.id]
+
+
+def score_inputs_of(session: Session, leads: Sequence[Lead]) -> dict[int, ScoreInputs]:
+    """Several leads' score inputs in a fixed number of queries (a page of leads, never N+1)."""
+    ids = [lead.id for lead in leads]
+    inputs = {lead.id: ScoreInputs([], [], lead_facts(lead)) for lead in leads}
+    if not ids:
+        return inputs
+    for lead_id, engagement in _engagement_rows(session, ids):
+        inputs[lead_id].engagements.append(engagement)
+    for lead_id, adjustment in _adjustment_rows(session, ids):
+        inputs[lead_id].adjustments.append(adjustment)
+    return inputs
 
 
 def score_from(inputs: ScoreInputs, rules: ScoringRules, now: datetime) -> LeadScore:

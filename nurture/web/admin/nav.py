@@ -11,6 +11,7 @@ from nurture.models import Role
 
 ALL = (Role.ADMIN, Role.MARKETER, Role.REP)
 NAV = [
+    ("admin_today.index", "Today", ALL),
     ("admin_leads.index", "Leads", ALL),
     ("admin_hot_leads.index", "Hot leads", ALL),
     ("admin_opportunities.index", "Opportunities", ALL),

@@ -26,7 +26,7 @@ from nurture.db.base import utcnow
 from nurture.mail.suppression import suppress
 from nurture.mail.tokens import TokenSigner
 from nurture.mail.transport import Transport
-from nurture.models import EmailEvent, Lead, LeadEvent, Suppression, User
+from nurture.models import EmailEvent, Lead, Suppression, User
 from nurture.webhooks.emit import emit
 
 
@@ -134,7 +134,7 @@ class BatchDelivery:
         self.signer = signer
         self.now = now
         self.ledger = LedgerWriter(session, settings, now)
-        self.events: list[dict[str, object]] = []
+        self.events: list[dict[str, object]] = []  # timeline rows, written by the caller with the enrollments
         self._owners: dict[int, User] = {}
 
     def load_owners(self, due: list[DueEmail]) -> None:
@@ -217,8 +217,3 @@ class BatchDelivery:
         finally:
             self.ledger.close()
 
-    def finish(self) -> None:
-        """Write the batch's timeline events (the caller commits with the enrollments)."""
-        if self.events:
-            self.session.execute(insert(LeadEvent.__table__), self.events)  # Core: no ORM bulk bookkeeping
-            self.events.clear()

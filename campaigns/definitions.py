@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from datetime import time
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from campaigns.planner import Delay, DelayUnit, SendWindow
 from campaigns.steps import (
@@ -260,7 +261,24 @@ def parse_definition(data: Any) -> SequenceDefinition:
     topic = data.get("topic")
     if topic is not None and (not isinstance(topic, str) or not 0 < len(topic.strip()) <= 64 or has_control_chars(topic)):
         errors["topic"] = "Text of 1 to 64 characters on one line, e.g. newsletter"
+    timezone = _parse_timezone(data.get("timezone"), errors)
     if errors:
         raise ValidationError(dict(errors))
     topic = topic.strip() if topic else None
-    return SequenceDefinition(tuple(steps), window, tuple(goals), tuple(rules), from_name, from_email, layout, topic)
+    return SequenceDefinition(
+        tuple(steps), window, tuple(goals), tuple(rules), from_name, from_email, layout, topic=topic, timezone=timezone
+    )
+
+
+def _parse_timezone(value: Any, errors: _Errors) -> str | None:
+    """The fallback timezone for leads without one: an IANA name such as Europe/Berlin."""
+    if value in (None, ""):
+        return None
+    try:
+        if not isinstance(value, str) or len(value) > 64:
+            raise ValueError(value)
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = "An IANA timezone such as Europe/Berlin or America/New_York"
+        return None
+    return value

@@ -76,7 +76,7 @@ def _walk(batch: Batch, enrollment: Enrollment, lead: Lead, *, after_send: Outco
     """Advance until the enrollment waits or ends (a result word), or an email is due (a DueEmail)."""
     session, now = batch.session, batch.now
     definition = batch.definition(enrollment.version_id)
-    cal = calendar_for(lead, batch.settings.default_timezone)
+    cal = calendar_for(lead, definition.timezone or batch.settings.default_timezone)
     if after_send is not None:
         step = definition.step(enrollment.current_step)  # type: ignore[arg-type]
         if after_send.action == "exit":

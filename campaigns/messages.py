@@ -13,6 +13,7 @@ from campaigns.versions import compiled_variant
 from nurture.config import Settings
 from nurture.mail.dkim_signing import load_key
 from nurture.mail.mime import MimeParts, build_message
+from nurture.mail.templating import RenderedEmail
 from nurture.mail.tokens import TokenSigner
 from nurture.mail.tracking import add_open_pixel, track_links
 from nurture.mail.transport import Envelope
@@ -51,6 +52,20 @@ def render_context(lead: Lead, owner: User | None, settings: Settings, sender_na
     }
 
 
+def sender_of(definition: SequenceDefinition, settings: Settings) -> tuple[str, str]:
+    """(address, display name) a sequence's emails come from."""
+    return definition.from_email or settings.sender_email, definition.from_name or settings.sender_name
+
+
+def render_variant(
+    lead: Lead, owner: User | None, definition: SequenceDefinition, variant: EmailVariant, settings: Settings,
+    unsubscribe_url: str,
+) -> RenderedEmail:  # fmt: skip
+    """The variant as ``lead`` reads it (sandboxed Jinja), before link tracking and MIME."""
+    _email, sender_name = sender_of(definition, settings)
+    return compiled_variant(definition, variant).render(render_context(lead, owner, settings, sender_name, unsubscribe_url))
+
+
 def build_envelope(
     send: Send,
     lead: Lead,
@@ -61,11 +76,9 @@ def build_envelope(
     settings: Settings,
     signer: TokenSigner,
 ) -> Envelope:
-    sender_email = definition.from_email or settings.sender_email
-    sender_name = definition.from_name or settings.sender_name
+    sender_email, sender_name = sender_of(definition, settings)
     unsubscribe_url = f"{settings.base_url}/u/{signer.unsubscribe_token(send.id)}"
-    compiled = compiled_variant(definition, variant)
-    rendered = compiled.render(render_context(lead, owner, settings, sender_name, unsubscribe_url))
+    rendered = render_variant(lead, owner, definition, variant, settings, unsubscribe_url)
     html = track_links(rendered.html, send.id, signer, settings.base_url, skip=frozenset({unsubscribe_url}))
     html = add_open_pixel(html, send.id, signer, settings.base_url)
     message_id = message_id_for(send.id, settings)

@@ -93,6 +93,8 @@ class SequenceDefinition:
     layout: str | None = None
     # What the emails are about ("newsletter"): a lead who opted out of the topic gets none of them.
     topic: str | None = None
+    # The timezone for leads (and their companies) that have none; None: the account's default.
+    timezone: str | None = None
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:

@@ -51,6 +51,13 @@ class Settings:
     dkim_domain: str | None = None
     # The nurture sequence (by name) that disqualified leads are re-enrolled in; None: no recycling sequence.
     recycle_sequence: str | None = None
+    # Inbound mail (replies, bounces): IMAP mailboxes to poll ("imaps://user:pass@host:993/INBOX", several
+    # separated by spaces), how often, the largest message accepted, and soft bounces tolerated per window.
+    imap_urls: tuple[str, ...] = ()
+    imap_poll_seconds: float = 60.0
+    inbound_max_bytes: int = 10_000_000
+    soft_bounce_limit: int = 3
+    soft_bounce_window_days: float = 30.0
     # Test instrumentation: "point:n" kills the worker at the n-th pass of a fault point.
     fault: str | None = None
 
@@ -81,6 +88,11 @@ class Settings:
                 float(x) for x in (env.get("NURTURE_RETRY_BACKOFF_SECONDS") or "60,300,900,3600,14400").split(",")
             ),
             fault=env.get("NURTURE_FAULT") or None,
+            imap_urls=tuple((env.get("NURTURE_IMAP_URL") or "").replace(",", " ").split()),
+            imap_poll_seconds=float(env.get("NURTURE_IMAP_POLL_SECONDS") or cls.imap_poll_seconds),
+            inbound_max_bytes=int(env.get("NURTURE_INBOUND_MAX_BYTES") or cls.inbound_max_bytes),
+            soft_bounce_limit=int(env.get("NURTURE_SOFT_BOUNCE_LIMIT") or cls.soft_bounce_limit),
+            soft_bounce_window_days=float(env.get("NURTURE_SOFT_BOUNCE_WINDOW_DAYS") or cls.soft_bounce_window_days),
             rate_limit_per_second=env.get("NURTURE_RATE_LIMIT_PER_SECOND") or None,
             domain_rate_limits=env.get("NURTURE_DOMAIN_RATE_LIMITS") or None,
             dkim_key_file=env.get("NURTURE_DKIM_KEY_FILE") or None,

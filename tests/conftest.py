@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,3 +141,21 @@ def smtp_sink() -> Iterator[Any]:
 
     with SmtpSink() as sink:
         yield sink
+
+
+@pytest.fixture(scope="session")
+def imap_server() -> Iterator[Any]:
+    """A real dovecot for the whole run (installed if missing, or a clear failure)."""
+    from tests.imap_server import dovecot_server
+
+    with dovecot_server() as server:
+        yield server
+
+
+@pytest.fixture
+def imap_folder(imap_server: Any) -> str:
+    """A fresh folder per test, so UIDs and contents never leak between tests."""
+    name = f"T{uuid.uuid4().hex[:12]}"
+    with imap_server.client() as client:
+        client.create_folder(name)
+    return name

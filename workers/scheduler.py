@@ -22,6 +22,7 @@ from workers import context
 from workers.connection import redis_connection
 from workers.dispatch import dispatch_due, run_auto_enroll, run_evaluate_engagement
 from workers.handoff_jobs import run_escalate_breaches
+from workers.inbound_jobs import enqueue_mailbox_polls
 from workers.qualification_jobs import run_resurface
 from workers.webhook_jobs import dispatch_webhooks
 
@@ -39,9 +40,9 @@ class PeriodicTask:
     last_run: float = 0.0
 
 
-def periodic_tasks() -> list[PeriodicTask]:
-    """The schedule, as a plain list (after redash's schedule.py). Later issues add due-work claiming."""
-    return [
+def periodic_tasks(settings: Settings | None = None) -> list[PeriodicTask]:
+    """The schedule, as a plain list (after redash's schedule.py)."""
+    tasks = [
         PeriodicTask("heartbeat", 5, _heartbeat),
         PeriodicTask("dispatch_due", 1, dispatch_due),
         PeriodicTask("auto_enroll", 2, run_auto_enroll),
@@ -51,6 +52,9 @@ def periodic_tasks() -> list[PeriodicTask]:
         PeriodicTask("resurface_bad_timing", 60, run_resurface),
         PeriodicTask("deliver_webhooks", 1, dispatch_webhooks),
     ]
+    if settings is not None and settings.imap_urls:  # replies and bounces, only when mailboxes are configured
+        tasks.append(PeriodicTask("poll_mailboxes", settings.imap_poll_seconds, enqueue_mailbox_polls))
+    return tasks
 
 
 def _heartbeat(_settings: Settings, connection: Redis) -> None:
@@ -61,7 +65,7 @@ class Scheduler:
     def __init__(self, settings: Settings, tasks: list[PeriodicTask] | None = None, tick: float = 0.5):
         self.settings = settings
         self.connection = redis_connection(settings)
-        self.tasks = tasks if tasks is not None else periodic_tasks()
+        self.tasks = tasks if tasks is not None else periodic_tasks(settings)
         self.tick = tick
         self.identity = f"{socket.gethostname()}:{id(self)}"
         self.stopping = False

@@ -17,6 +17,7 @@ from nurture.models.enums import (
     StageOutcome,
 )
 from nurture.models.form import Form
+from nurture.models.inbound_message import InboundKind, InboundMessage
 from nurture.models.lead import Lead
 from nurture.models.lead_event import LeadEvent
 from nurture.models.lead_score_snapshot import LeadScoreSnapshot
@@ -43,6 +44,8 @@ __all__ = [
     "DisqualificationReason",
     "EmailEvent",
     "Form",
+    "InboundKind",
+    "InboundMessage",
     "Lead",
     "LeadEvent",
     "LeadScoreSnapshot",

@@ -22,7 +22,7 @@ class EmailEvent(Base):
     # The ledger row (campaigns' sends table) this event is about; None for events with no message.
     send_id: Mapped[int | None] = mapped_column(index=False)
     lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))  # open, click, reply, bounce, unsubscribe
+    kind: Mapped[str] = mapped_column(String(20))  # open, click, reply, bounce, soft_bounce, unsubscribe
     url: Mapped[str | None] = mapped_column(String(2048))
     user_agent: Mapped[str | None] = mapped_column(String(500))
     ip: Mapped[str | None] = mapped_column(String(45))

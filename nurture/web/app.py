@@ -26,13 +26,20 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 # CSV uploads in the admin may be large; every other body (API, public forms) stays small.
 UPLOAD_LIMIT_BYTES = 50 * 1024 * 1024
 UPLOAD_ENDPOINTS = frozenset({"admin_imports.create"})
+# Bounces carry the message that bounced, attachments included: their own limit.
+INBOUND_ENDPOINTS = frozenset({"api.receive_inbound"})
 
 
-def _limit_bodies(app: Flask, max_body_bytes: int) -> None:
+def _limit_bodies(app: Flask, settings: Settings) -> None:
     # Registered before CSRFProtect, whose check reads the form: the limit must be set first.
     @app.before_request
     def _limit() -> None:
-        request.max_content_length = UPLOAD_LIMIT_BYTES if request.endpoint in UPLOAD_ENDPOINTS else max_body_bytes
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            request.max_content_length = UPLOAD_LIMIT_BYTES
+        elif request.endpoint in INBOUND_ENDPOINTS:
+            request.max_content_length = settings.inbound_max_bytes
+        else:
+            request.max_content_length = settings.max_body_bytes
 
 
 def limiter_storage_uri(redis_url: str | None) -> str:
@@ -73,7 +80,7 @@ def create_app(
     app.extensions["nurture.sessionmaker"] = session_factory
 
     db.init_app(app)
-    _limit_bodies(app, settings.max_body_bytes)
+    _limit_bodies(app, settings)
     auth.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -16,10 +16,12 @@ NAV = [
     ("admin_opportunities.index", "Opportunities", ALL),
     ("admin_imports.new", "Import", (Role.ADMIN, Role.MARKETER)),
     ("admin_forms.index", "Forms", (Role.ADMIN, Role.MARKETER)),
+    ("admin_sequences.index", "Sequences", (Role.ADMIN, Role.MARKETER)),
     ("admin_outbox.index", "Outbox", (Role.ADMIN, Role.MARKETER)),
     ("admin_scoring.index", "Scoring", (Role.ADMIN, Role.MARKETER)),
     ("admin_routing.index", "Routing", (Role.ADMIN,)),
     ("admin_routing.me", "Availability", (Role.REP,)),
+    ("admin_inbound.index", "Inbound", (Role.ADMIN, Role.MARKETER)),
     ("admin_users.index", "Users", (Role.ADMIN,)),
     ("admin_webhooks.index", "Webhooks", (Role.ADMIN,)),
 ]

@@ -139,6 +139,21 @@ def document() -> dict[str, Any]:
                          "responses": {"200": _json({"type": "object"}, "Bulk counts"), "201": _json({"type": "object"}, "Enrolled"), **ERRORS}},
             },
             **SALES_PATHS,
+            "/api/v1/inbound": {
+                "post": {"summary": "Hand in a reply or bounce (a raw RFC 5322 message) for processing",
+                         "description": "For mail gateways that do not use IMAP polling. The message is classified (hard or soft bounce, "
+                                        "delay notice, out-of-office, other auto-reply, human reply), matched to the sent message it answers "
+                                        "(In-Reply-To / References, a bounce's original headers) or else to a lead by address, and acted on: "
+                                        "hard bounces suppress the address, soft bounces are counted, replies score and end sequences that "
+                                        "stop on a reply. Processed once per Message-ID: a repeat answers 200 with duplicate true. "
+                                        "Admin or marketer token. Bodies above NURTURE_INBOUND_MAX_BYTES (10 MB) get 413.",
+                         "requestBody": {"required": True, "content": {
+                             "message/rfc822": {"schema": {"type": "string", "format": "binary"}},
+                             "application/json": {"schema": {"type": "object", "properties": {"raw": {"type": "string", "description": "The whole message, headers and body"}},
+                                                             "required": ["raw"]}}}},
+                         "responses": {"201": _json(_ref("Inbound"), "Processed"), "200": _json(_ref("Inbound"), "Already processed (same Message-ID)"),
+                                       "413": {"$ref": "#/components/responses/Invalid"}, "415": {"$ref": "#/components/responses/Invalid"}, **ERRORS}},
+            },
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "`nurture tokens create EMAIL`"}},
@@ -153,6 +168,15 @@ def document() -> dict[str, Any]:
                 "SequenceInput": {"type": "object", "properties": {"name": {"type": "string"}, "kind": {"enum": ["nurture", "cadence"]},
                                   "reenroll": {"enum": ["never", "after_exit", "always"]}, "definition": {"type": "object"}}},
                 **SALES_SCHEMAS,
+                "Inbound": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "message_id": {"type": "string"},
+                    "kind": {"enum": ["hard_bounce", "soft_bounce", "delay_notice", "out_of_office", "auto_reply", "human_reply"]},
+                    "address": {"type": "string", "description": "The failed recipient of a bounce, else the sender"},
+                    "status": {"type": ["string", "null"], "description": "DSN status code, e.g. 5.1.1"},
+                    "return_on": {"type": ["string", "null"], "format": "date", "description": "Out-of-office: the day they are back"},
+                    "matched": {"type": "object", "properties": {"by": {"enum": ["in_reply_to", "references", "original_message", "sender", "failed_address", "none"]},
+                                "send_id": {"type": ["integer", "null"]}, "lead_id": {"type": ["integer", "null"]}}},
+                    "actions": {"type": "array", "items": {"type": "string"}}, "duplicate": {"type": "boolean"}}},
                 "Errors": {"type": "object", "properties": {"errors": {"type": "object", "additionalProperties": {"type": "string"}}}, "required": ["errors"]},
             },
             "responses": {

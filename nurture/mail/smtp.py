@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 from urllib.parse import urlsplit
 
@@ -17,6 +18,25 @@ def parse_smtp_url(url: str) -> tuple[str, int, bool]:
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise ValueError(f"NURTURE_SMTP_URL must look like smtp://host:port, not {url!r}")
     return parts.hostname, parts.port or (465 if parts.scheme == "smtps" else 25), parts.scheme == "smtps"
+
+
+# A plain address (no display name, comment, quoting, space or angle bracket): smtplib's
+# quoteaddr would parse it back to itself (~0.1 ms a command), so it is sent as is.
+_PLAIN_ADDRESS = re.compile(r"[^\s<>()\[\]\\,;:\"@]+@[^\s<>()\[\]\\,;:\"@]+")
+
+
+def _mail_from(conn: smtplib.SMTP, address: str) -> tuple[int, bytes]:
+    if not _PLAIN_ADDRESS.fullmatch(address):
+        return conn.mail(address)
+    conn.putcmd("mail", f"FROM:<{address}>")  # what SMTP.mail sends without options
+    return conn.getreply()
+
+
+def _rcpt_to(conn: smtplib.SMTP, address: str) -> tuple[int, bytes]:
+    if not _PLAIN_ADDRESS.fullmatch(address):
+        return conn.rcpt(address)
+    conn.putcmd("rcpt", f"TO:<{address}>")  # what SMTP.rcpt sends without options
+    return conn.getreply()
 
 
 class SmtpTransport:
@@ -48,11 +68,11 @@ class SmtpTransport:
         """
         try:
             conn = self._connection()
-            code, text = conn.mail(envelope.mail_from)
+            code, text = _mail_from(conn, envelope.mail_from)
             if code != 250:
                 conn.rset()
                 return Delivery(False, code, text.decode(errors="replace"))
-            code, text = conn.rcpt(envelope.rcpt_to)
+            code, text = _rcpt_to(conn, envelope.rcpt_to)
             if code not in (250, 251):
                 conn.rset()
                 return Delivery(False, code, text.decode(errors="replace"))

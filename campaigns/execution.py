@@ -190,8 +190,8 @@ def run_claim(
         try:
             # Enrollments move on after the whole batch is sent: each per-message commit then
             # carries only ledger rows, and the enrollments are written once, at the end.
-            for item in due:
-                outcomes.append((item, delivery.deliver(item, cap)))
+            for item, following in zip(due, [*due[1:], None], strict=True):
+                outcomes.append((item, delivery.deliver(item, cap, following)))
         finally:
             delivery.flush()  # outcomes are durable before the enrollments move past them
             for item, outcome in outcomes:

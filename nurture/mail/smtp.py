@@ -6,7 +6,7 @@ import re
 import smtplib
 from urllib.parse import urlsplit
 
-from nurture.mail.transport import NOT_CLAIMED, BeforeData, Delivery, Envelope
+from nurture.mail.transport import NOT_CLAIMED, BeforeData, Delivery, Envelope, WhileWaiting
 
 # Well under any job timeout, so a stuck server cannot outlive the job's lease.
 SOCKET_TIMEOUT = 20.0
@@ -39,6 +39,23 @@ def _rcpt_to(conn: smtplib.SMTP, address: str) -> tuple[int, bytes]:
     return conn.getreply()
 
 
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _data(conn: smtplib.SMTP, raw: bytes, while_waiting: WhileWaiting | None) -> tuple[int, bytes]:
+    """SMTP.data, with ``while_waiting`` run between writing the message and reading the answer:
+    the server's work on this message overlaps the caller's on the next one."""
+    conn.putcmd("data")
+    code, reply = conn.getreply()
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    body = _LEADING_DOT.sub(b"..", raw)  # dot-stuffing, as smtplib does
+    conn.send(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"))
+    if while_waiting is not None:
+        while_waiting()
+    return conn.getreply()
+
+
 class SmtpTransport:
     def __init__(self, url: str, timeout: float = SOCKET_TIMEOUT):
         self.host, self.port, self.tls = parse_smtp_url(url)
@@ -60,7 +77,9 @@ class SmtpTransport:
             self._conn = conn
         return self._conn
 
-    def send(self, envelope: Envelope, before_data: BeforeData | None = None) -> Delivery:
+    def send(
+        self, envelope: Envelope, before_data: BeforeData | None = None, while_waiting: WhileWaiting | None = None
+    ) -> Delivery:
         """MAIL and RCPT first, then ``before_data`` (the caller's commit), then DATA.
 
         A crash before DATA leaves nothing at the server (an open transaction is
@@ -79,7 +98,7 @@ class SmtpTransport:
             if before_data is not None and not before_data():
                 conn.rset()
                 return NOT_CLAIMED
-            code, text = conn.data(envelope.raw)
+            code, text = _data(conn, envelope.raw, while_waiting)
         except smtplib.SMTPServerDisconnected as exc:
             self.close()
             return Delivery(False, 0, f"connection error: {exc}")

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from campaigns.models import Enrollment, EnrollmentState, ReenrollPolicy, Sequence, SequenceStatus
+from campaigns.models import Enrollment, EnrollmentState, ReenrollPolicy, Sequence, SequenceKind, SequenceStatus
 from campaigns.versions import definition_of
 from nurture.errors import ValidationError
 from nurture.leads.timeline import event_row, record_event
@@ -92,3 +92,31 @@ def exit_live_enrollments(session: Session, lead: Lead, reason: str, now: dateti
     for enrollment in rows:
         finish(session, enrollment, lead, EnrollmentState.EXITED, reason, now)
     return len(rows)
+
+
+def exit_live_of_kind(session: Session, lead: Lead, kind: SequenceKind, reason: str, now: datetime) -> int:
+    """End a lead's live enrollments in sequences of one kind (nurture at a handoff, cadences at qualification)."""
+    rows = session.scalars(
+        select(Enrollment)
+        .join(Sequence, Sequence.id == Enrollment.sequence_id)
+        .where(Enrollment.lead_id == lead.id, Enrollment.state.in_(LIVE), Sequence.kind == kind)
+    ).all()
+    for enrollment in rows:
+        finish(session, enrollment, lead, EnrollmentState.EXITED, reason, now)
+    return len(rows)
+
+
+def enroll_named(
+    session: Session, name: str, lead: Lead, *, now: datetime, why: str, skipped_kind: str, kind: SequenceKind | None = None
+) -> Enrollment | None:
+    """Enroll in a configured sequence named ``name``; a refusal (missing, suppressed, already enrolled …) is a
+    ``skipped_kind`` timeline event instead, so a misconfiguration is visible on the lead."""
+    query = select(Sequence).where(Sequence.name == name)
+    if kind is not None:
+        query = query.where(Sequence.kind == kind)
+    sequence = session.scalar(query)
+    problem = f"no such {kind.value if kind else 'sequence'}" if sequence is None else refusal(session, sequence, lead)
+    if problem or sequence is None:
+        record_event(session, lead, skipped_kind, f"{why}: not enrolled in '{name}' ({problem})", {})
+        return None
+    return enroll(session, sequence, lead, now=now, by=why)

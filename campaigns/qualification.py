@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.enrollments import LIVE, enroll, finish, refusal
-from campaigns.models import Enrollment, EnrollmentState, Sequence, SequenceKind
+from campaigns.enrollments import enroll_named, exit_live_of_kind
+from campaigns.models import Enrollment, SequenceKind
 from nurture.config import Settings
-from nurture.leads.timeline import record_event
 from nurture.models import Disqualification, DisqualificationReason, Lead, Opportunity, Task, User
 from nurture.qualification.disqualify import disqualify
 from nurture.qualification.inputs import DisqualifyInput, QualifyInput
@@ -27,26 +25,14 @@ NOT_RECYCLED_NOW = (DisqualificationReason.JUNK, DisqualificationReason.BAD_TIMI
 
 
 def exit_cadences(session: Session, lead: Lead, reason: str, now: datetime) -> int:
-    rows = session.scalars(
-        select(Enrollment)
-        .join(Sequence, Sequence.id == Enrollment.sequence_id)
-        .where(Enrollment.lead_id == lead.id, Enrollment.state.in_(LIVE), Sequence.kind == SequenceKind.CADENCE)
-    ).all()
-    for enrollment in rows:
-        finish(session, enrollment, lead, EnrollmentState.EXITED, reason, now)
-    return len(rows)
+    return exit_live_of_kind(session, lead, SequenceKind.CADENCE, reason, now)
 
 
 def recycle_into_nurture(session: Session, settings: Settings, lead: Lead, now: datetime, why: str) -> Enrollment | None:
     """Enroll in the configured recycle sequence; a refusal (suppressed, already enrolled …) is on the timeline."""
     if not settings.recycle_sequence:
         return None
-    sequence = session.scalar(select(Sequence).where(Sequence.name == settings.recycle_sequence))
-    problem = "no such sequence" if sequence is None else refusal(session, sequence, lead)
-    if problem or sequence is None:
-        record_event(session, lead, "recycle_skipped", f"{why}: not re-enrolled in '{settings.recycle_sequence}' ({problem})", {})
-        return None
-    return enroll(session, sequence, lead, now=now, by=why)
+    return enroll_named(session, settings.recycle_sequence, lead, now=now, why=why, skipped_kind="recycle_skipped")
 
 
 def qualify_lead(session: Session, lead: Lead, values: QualifyInput, *, actor: User, now: datetime) -> Opportunity:

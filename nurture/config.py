@@ -51,6 +51,8 @@ class Settings:
     dkim_domain: str | None = None
     # The nurture sequence (by name) that disqualified leads are re-enrolled in; None: no recycling sequence.
     recycle_sequence: str | None = None
+    # The sales cadence (by name) a lead handed to a rep starts in; None: none.
+    sales_cadence: str | None = None
     # Inbound mail (replies, bounces): IMAP mailboxes to poll ("imaps://user:pass@host:993/INBOX", several
     # separated by spaces), how often, the largest message accepted, and soft bounces tolerated per window.
     imap_urls: tuple[str, ...] = ()
@@ -58,6 +60,8 @@ class Settings:
     inbound_max_bytes: int = 10_000_000
     soft_bounce_limit: int = 3
     soft_bounce_window_days: float = 30.0
+    # Tracked opens and clicks held this long by a consumer that died are taken over by another.
+    ingest_claim_idle_seconds: float = 10.0
     # Test instrumentation: "point:n" kills the worker at the n-th pass of a fault point.
     fault: str | None = None
 
@@ -93,12 +97,14 @@ class Settings:
             inbound_max_bytes=int(env.get("NURTURE_INBOUND_MAX_BYTES") or cls.inbound_max_bytes),
             soft_bounce_limit=int(env.get("NURTURE_SOFT_BOUNCE_LIMIT") or cls.soft_bounce_limit),
             soft_bounce_window_days=float(env.get("NURTURE_SOFT_BOUNCE_WINDOW_DAYS") or cls.soft_bounce_window_days),
+            ingest_claim_idle_seconds=float(env.get("NURTURE_INGEST_CLAIM_IDLE_SECONDS") or cls.ingest_claim_idle_seconds),
             rate_limit_per_second=env.get("NURTURE_RATE_LIMIT_PER_SECOND") or None,
             domain_rate_limits=env.get("NURTURE_DOMAIN_RATE_LIMITS") or None,
             dkim_key_file=env.get("NURTURE_DKIM_KEY_FILE") or None,
             dkim_selector=env.get("NURTURE_DKIM_SELECTOR") or None,
             dkim_domain=env.get("NURTURE_DKIM_DOMAIN") or None,
             recycle_sequence=env.get("NURTURE_RECYCLE_SEQUENCE") or None,
+            sales_cadence=env.get("NURTURE_SALES_CADENCE") or None,
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -136,6 +136,15 @@ def login(client: FlaskClient, account: Account) -> None:
 
 
 @pytest.fixture
+def ingest(session: Session, redis_client: redis.Redis) -> Any:
+    """Write what the tracking endpoints appended to the Redis stream, as the scheduler's ingest task does."""
+    from workers.ingest import EventIngest
+
+    consumer = EventIngest("test-consumer")
+    return lambda: consumer.drain(session, redis_client)
+
+
+@pytest.fixture
 def smtp_sink() -> Iterator[Any]:
     from tests.smtp_server import SmtpSink
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from redis import Redis
 
 from campaigns.claiming import claim_due
-from campaigns.enrollments import exit_live_enrollments
 from campaigns.entry import auto_enroll
+from campaigns.handoff import after_handoff
 from nurture.config import Settings
 from nurture.db.base import utcnow
 from nurture.handoff.evaluate import evaluate_changed_leads
@@ -61,6 +61,6 @@ def run_evaluate_engagement(settings: Settings, _connection: Redis) -> int:
             if promotion.stage == LifecycleStage.SQL and promotion.task is not None:
                 lead = session.get(Lead, promotion.task.lead_id)
                 if lead is not None:
-                    exit_live_enrollments(session, lead, "Handed to sales", now)
+                    after_handoff(session, settings, lead, now)
         session.commit()
         return len(promotions)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from workers.connection import redis_connection
 from workers.dispatch import dispatch_due, run_auto_enroll, run_evaluate_engagement
 from workers.handoff_jobs import run_escalate_breaches
 from workers.inbound_jobs import enqueue_mailbox_polls
+from workers.ingest import EventIngest
 from workers.qualification_jobs import run_resurface
 from workers.webhook_jobs import dispatch_webhooks
 
@@ -38,6 +40,9 @@ class PeriodicTask:
     every_seconds: float
     run: Callable[[Settings, Redis], Any]
     last_run: float = 0.0
+    at_exit: bool = False  # run once more when the scheduler stops (e.g. drain what is buffered in Redis)
+    # On a thread of its own (still only while this scheduler holds the lock): slower tasks never delay it.
+    own_thread: bool = False
 
 
 def periodic_tasks(settings: Settings | None = None) -> list[PeriodicTask]:
@@ -46,7 +51,10 @@ def periodic_tasks(settings: Settings | None = None) -> list[PeriodicTask]:
         PeriodicTask("heartbeat", 5, _heartbeat),
         PeriodicTask("dispatch_due", 1, dispatch_due),
         PeriodicTask("auto_enroll", 2, run_auto_enroll),
-        PeriodicTask("evaluate_engagement", 0.5, run_evaluate_engagement),
+        PeriodicTask("evaluate_engagement", 0.25, run_evaluate_engagement),
+        # Opens and clicks wait in a Redis stream until this writes them: it sets the floor of speed-to-lead,
+        # so an evaluation pass busy sending notifications must not hold it up.
+        PeriodicTask("ingest_events", 0.1, EventIngest(), at_exit=True, own_thread=True),
         PeriodicTask("escalate_sla_breaches", 30, run_escalate_breaches),
         # Resurface dates are days: once a minute is plenty, and the claim makes a rerun harmless.
         PeriodicTask("resurface_bad_timing", 60, run_resurface),
@@ -62,13 +70,14 @@ def _heartbeat(_settings: Settings, connection: Redis) -> None:
 
 
 class Scheduler:
-    def __init__(self, settings: Settings, tasks: list[PeriodicTask] | None = None, tick: float = 0.5):
+    def __init__(self, settings: Settings, tasks: list[PeriodicTask] | None = None, tick: float = 0.1):
         self.settings = settings
         self.connection = redis_connection(settings)
         self.tasks = tasks if tasks is not None else periodic_tasks(settings)
         self.tick = tick
         self.identity = f"{socket.gethostname()}:{id(self)}"
         self.stopping = False
+        self.leading = False  # holds the lock: the own-thread tasks run only then
 
     def _hold_lock(self) -> bool:
         if self.connection.set(LOCK_KEY, self.identity, nx=True, ex=LEASE_SECONDS):
@@ -79,12 +88,13 @@ class Scheduler:
         return False
 
     def run_once(self, now: float | None = None) -> list[str]:
-        if not self._hold_lock():
+        self.leading = self._hold_lock()
+        if not self.leading:
             return []
         now = time.monotonic() if now is None else now
         ran = []
         for task in self.tasks:
-            if now - task.last_run >= task.every_seconds:
+            if not task.own_thread and now - task.last_run >= task.every_seconds:
                 task.last_run = now
                 try:
                     task.run(self.settings, self.connection)
@@ -96,11 +106,34 @@ class Scheduler:
     def run(self) -> None:
         signal.signal(signal.SIGTERM, lambda *_: self.stop())
         signal.signal(signal.SIGINT, lambda *_: self.stop())
+        threads = [threading.Thread(target=self._run_alone, args=(task,), name=task.name, daemon=True) for task in self.tasks if task.own_thread]
+        for thread in threads:
+            thread.start()
         while not self.stopping:
             self.run_once()
             time.sleep(self.tick)
+        for thread in threads:
+            thread.join(LEASE_SECONDS)
         if self.connection.get(LOCK_KEY) == self.identity.encode():
+            for task in self.tasks:
+                if task.at_exit:
+                    self._run_at_exit(task)
             self.connection.delete(LOCK_KEY)
+
+    def _run_alone(self, task: PeriodicTask) -> None:
+        while not self.stopping:
+            if self.leading:
+                try:
+                    task.run(self.settings, self.connection)
+                except Exception:
+                    log.exception("periodic task %s failed", task.name)
+            time.sleep(task.every_seconds)
+
+    def _run_at_exit(self, task: PeriodicTask) -> None:
+        try:
+            task.run(self.settings, self.connection)
+        except Exception:
+            log.exception("periodic task %s failed at exit", task.name)
 
     def stop(self) -> None:
         self.stopping = True

@@ -1,8 +1,10 @@
 """Evaluating leads whose engagement changed, from the event tables read as change feeds.
 
 Positions are kept in the database (``checkpoints``), so a restart or a Redis
-flush re-reads nothing twice and misses nothing; events are read a moment
-after they are written so a late commit with a lower id is not skipped.
+flush re-reads nothing twice and misses nothing; rows are read a moment after
+they were written (``recorded_at``, not when the event occurred: opens and
+clicks reach the table later, through the ingest stream) so a late commit with
+a lower id is not skipped.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 from nurture.config import Settings
 from nurture.handoff.policy import Policy, current_policy
 from nurture.handoff.promote import Promotion, promote
-from nurture.models import Checkpoint, EmailEvent, Lead, LeadEvent
+from nurture.models import ActivityEvent, Checkpoint, EmailEvent, Lead, LeadEvent
 from nurture.scoring.lead_score import score_lead
 from nurture.scoring.snapshot import save_snapshot
 
@@ -39,8 +41,11 @@ def _changed_leads(session: Session, now: datetime) -> set[int]:
     feeds: list[tuple[str, Callable[[int], list[tuple[int, int]]]]] = [
         ("engagement.email_events", lambda after: session.execute(
             select(EmailEvent.id, EmailEvent.lead_id).where(EmailEvent.id > after, EmailEvent.is_machine.is_(False),
-                                                            EmailEvent.occurred_at <= now - SETTLE)
+                                                            EmailEvent.recorded_at <= now - SETTLE)
             .order_by(EmailEvent.id).limit(CHUNK)).all()),
+        ("engagement.activity_events", lambda after: session.execute(
+            select(ActivityEvent.id, ActivityEvent.lead_id).where(ActivityEvent.id > after, ActivityEvent.recorded_at <= now - SETTLE)
+            .order_by(ActivityEvent.id).limit(CHUNK)).all()),
         ("engagement.lead_events", lambda after: session.execute(
             select(LeadEvent.id, LeadEvent.lead_id).where(LeadEvent.id > after, LeadEvent.kind.in_(LEAD_EVENT_KINDS),
                                                           LeadEvent.created_at <= now - SETTLE)
@@ -79,5 +84,6 @@ def evaluate_changed_leads(session: Session, settings: Settings, now: datetime, 
 
 def start_feeds_at_the_end(session: Session) -> None:
     """Used when a database first gets the evaluator: history is not re-evaluated."""
-    for name, model in (("engagement.email_events", EmailEvent), ("engagement.lead_events", LeadEvent)):
+    feeds = (("engagement.email_events", EmailEvent), ("engagement.lead_events", LeadEvent), ("engagement.activity_events", ActivityEvent))
+    for name, model in feeds:
         _checkpoint(session, name).position = session.scalar(select(func.max(model.id))) or 0

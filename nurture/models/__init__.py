@@ -1,6 +1,7 @@
 """All models, imported here so the metadata is complete for Alembic."""
 
 from nurture.db.base import Base
+from nurture.models.activity_event import ActivityEvent
 from nurture.models.api_token import ApiToken
 from nurture.models.checkpoint import Checkpoint
 from nurture.models.company import Company
@@ -34,6 +35,7 @@ from nurture.models.webhook_delivery import DeliveryState, WebhookDelivery
 from nurture.models.webhook_endpoint import WebhookEndpoint
 
 __all__ = [
+    "ActivityEvent",
     "ApiToken",
     "Checkpoint",
     "Base",

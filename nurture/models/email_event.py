@@ -30,3 +30,8 @@ class EmailEvent(Base):
     machine_reason: Mapped[str | None] = mapped_column(String(100))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the row was written: events recorded through the stream are written after they occurred, and the
+    # handoff's change feed waits on this, not on occurred_at, before trusting that lower ids are committed.
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The Redis stream entry it came from: a redelivered entry is never inserted twice.
+    stream_id: Mapped[str | None] = mapped_column(String(40), unique=True)

@@ -109,7 +109,8 @@ def run_up(settings: Settings, host: str = "127.0.0.1", port: int = 5000) -> int
             time.sleep(0.2)
     finally:
         print("nurture: stopping", flush=True)
-        _stop(children)
+        _stop(children[:1])  # the web first: the scheduler then writes the last tracked clicks before Redis stops
+        _stop(children[1:])
         if embedded:
             embedded.stop()
         for sig, handler in previous.items():

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from nurture.models import EmailEvent, Lead, LeadEvent
+from nurture.models import ActivityEvent, EmailEvent, Lead, LeadEvent
 from nurture.scoring.engagement import Engagement, engagement_score
 from nurture.scoring.explain import Contribution, Explanation
 from nurture.scoring.fit import band, fit_score, lead_facts
@@ -40,6 +40,9 @@ def engagements(session: Session, lead_id: int) -> list[Engagement]:
     ]
     for event in session.scalars(select(LeadEvent).where(LeadEvent.lead_id == lead_id, LeadEvent.kind == "form_submitted")):
         found.append(Engagement("form_submit", event.created_at, f"submitted form {event.data.get('form_name', '')!r}"))
+    for activity in session.scalars(select(ActivityEvent).where(ActivityEvent.lead_id == lead_id)):
+        description = activity.kind.replace("_", " ") + (f" ({activity.url})" if activity.url else "")
+        found.append(Engagement(activity.kind, activity.occurred_at, description))
     return found
 
 

@@ -71,6 +71,8 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=limiter_storage_uri(settings.redis_url),
         RATELIMIT_HEADERS_ENABLED=True,
+        # Redis down: limit per process in memory rather than fail the request (a click must still redirect).
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
     )
     if test_config:
         app.config.update(test_config)
@@ -94,9 +96,12 @@ def _register_blueprints(app: Flask) -> None:
     from nurture.web.admin import blueprints as admin_blueprints
     from nurture.web.api import blueprint as api_blueprint
     from nurture.web.public import blueprint as public_blueprint
+    from nurture.web.public import fast_tracking, recording
 
     for bp in admin_blueprints:
         app.register_blueprint(bp)
     app.register_blueprint(api_blueprint)
     csrf.exempt(api_blueprint)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(public_blueprint)
+    recording.init_app(app)
+    fast_tracking.init_app(app)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -29,10 +31,10 @@ def engine_env(database_url: str, redis_url: str, smtp_url: str, instance: Path,
     return env
 
 
-def start(role: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start(role: str, env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
     handle = log.open("ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "nurture.cli", role], env=env, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        [sys.executable, "-m", "nurture.cli", role, *args], env=env, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
     )
 
 
@@ -44,3 +46,12 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, step: float = 0.3) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return bool(predicate())

@@ -34,7 +34,7 @@ def _events(session):
 
 
 def test_people_count_and_scanners_proxies_and_the_honeypot_do_not(
-    client, session, clock, make_lead, make_sequence, tick, smtp_transport, smtp_sink, make_account
+    client, session, clock, make_lead, make_sequence, tick, smtp_transport, smtp_sink, make_account, ingest
 ):
     lead, paths = _send(session, clock, make_lead, make_sequence, tick, smtp_transport, smtp_sink)
     clicks = [p for p in paths if p.startswith("/t/c/")]
@@ -45,6 +45,7 @@ def test_people_count_and_scanners_proxies_and_the_honeypot_do_not(
     client.get(pixel, headers={"User-Agent": "Mozilla/5.0"})  # Apple Mail Privacy Protection
     client.get(clicks[1], headers={"User-Agent": "Mozilla/5.0 (compatible; Barracuda Sentinel)"})
     client.get(clicks[-1], headers={"User-Agent": HUMAN})  # the hidden link: no person can click it
+    ingest()
     flags = [(e.kind, e.is_machine, e.machine_reason) for e in _events(session)]
     assert flags == [
         ("open", False, None),
@@ -57,10 +58,11 @@ def test_people_count_and_scanners_proxies_and_the_honeypot_do_not(
     assert sorted(c["kind"] for c in score["engagement"]["contributions"]) == ["click", "open"]
 
 
-def test_every_link_clicked_at_once_is_a_machine(client, session, clock, make_lead, make_sequence, tick, smtp_transport, smtp_sink):
+def test_every_link_clicked_at_once_is_a_machine(client, session, clock, make_lead, make_sequence, tick, smtp_transport, smtp_sink, ingest):
     _lead, paths = _send(session, clock, make_lead, make_sequence, tick, smtp_transport, smtp_sink)
     for path in [p for p in paths if p.startswith("/t/c/")][:3]:
         assert client.get(path, headers={"User-Agent": HUMAN}).status_code == 302  # redirected all the same
+    ingest()
     assert [(e.is_machine, e.machine_reason) for e in _events(session)] == [(True, "every link clicked at once")] * 3
 
 

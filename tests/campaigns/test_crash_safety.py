@@ -22,7 +22,7 @@ from nurture.config import Settings
 from nurture.db.engine import make_sessionmaker
 from nurture.leads.capture import create_lead
 from nurture.leads.validation import validate_lead_input
-from tests.campaigns.processes import engine_env, start, stop
+from tests.campaigns.processes import engine_env, start, stop, wait_until
 from tests.databases import backends, migrated_database
 from workers import context
 from workers.connection import redis_connection
@@ -76,15 +76,6 @@ def assert_exactly_once(engine, smtp_sink, allowed_unknown: int) -> Counter[Send
             assert at_server[message_id] == 1, message_id
     assert set(at_server) <= set(rows)
     return states
-
-
-def wait_until(predicate, timeout: float, step: float = 0.3) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False
 
 
 @pytest.mark.slow

@@ -35,7 +35,7 @@ def _path(html: str, kind: str) -> str:
 
 
 def test_open_and_click_are_recorded_and_the_click_goes_where_the_email_pointed(
-    client, session, clock, make_lead, make_sequence, tick, smtp_transport, smtp_sink
+    client, session, clock, make_lead, make_sequence, tick, smtp_transport, smtp_sink, ingest
 ):
     lead, html = _sent(session, clock, make_lead, make_sequence, tick, smtp_transport, smtp_sink)
     pixel = client.get(_path(html, "t/o"), headers={"User-Agent": "Mozilla/5.0 <script>"})
@@ -43,6 +43,8 @@ def test_open_and_click_are_recorded_and_the_click_goes_where_the_email_pointed(
     click_path = _path(html, "t/c")
     clicked = client.get(click_path)
     assert clicked.status_code == 302 and clicked.headers["Location"] == "https://example.com/guide?a=1&b=2"
+    assert session.scalars(select(EmailEvent)).all() == []  # answered before anything was written…
+    assert ingest() == 2  # …and written by the ingest consumer
     events = session.scalars(select(EmailEvent).where(EmailEvent.lead_id == lead.id)).all()
     assert sorted(e.kind for e in events) == ["click", "open"]
     assert next(e for e in events if e.kind == "open").user_agent == "Mozilla/5.0 <script>"
@@ -55,6 +57,7 @@ def test_open_and_click_are_recorded_and_the_click_goes_where_the_email_pointed(
     assert client.get("/t/c/" + "x" * 5000).status_code == 404
     assert client.get(_path(html, "t/o").replace("/t/o/", "/t/c/")).status_code == 404  # an open token is no click token
     assert client.get("/t/o/garbage").status_code == 200  # the pixel never breaks…
+    assert ingest() == 0
     assert len(session.scalars(select(EmailEvent)).all()) == 2  # …and records nothing for garbage
 
 

@@ -31,7 +31,7 @@ def test_eight_concurrent_promotions_hand_off_once(backend, tmp_path):
             create_user(session, "rep@example.com", Role.REP)
             lead = create_lead(session, validate_lead_input({"email": "race@example.com"}), reason="test")
             for n in range(12):
-                session.add(EmailEvent(send_id=1, lead_id=lead.id, kind="click", url=f"https://x.test/{n}", occurred_at=NOW - timedelta(minutes=n)))
+                session.add(EmailEvent(send_id=1, lead_id=lead.id, kind="click", url=f"https://x.test/{n}", occurred_at=NOW - timedelta(minutes=n), recorded_at=NOW - timedelta(minutes=n)))
             session.commit()
             lead_id = lead.id
         settings = Settings(database_url=url, secret_key="x", instance_path=tmp_path)

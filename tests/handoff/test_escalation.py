@@ -27,7 +27,7 @@ def mail_settings(settings, smtp_sink):
 def _handed_off(session, settings, email="hot@example.com"):
     lead = create_lead(session, validate_lead_input({"email": email, "first_name": "Hot"}), reason="test")
     for n in range(11):
-        session.add(EmailEvent(send_id=1, lead_id=lead.id, kind="click", url=f"https://x.test/{n}", occurred_at=NOW - timedelta(minutes=n + 1)))
+        session.add(EmailEvent(send_id=1, lead_id=lead.id, kind="click", url=f"https://x.test/{n}", occurred_at=NOW - timedelta(minutes=n + 1), recorded_at=NOW - timedelta(minutes=n + 1)))
     session.commit()
     [promotion] = evaluate_changed_leads(session, settings, NOW)
     assert promotion.task.due_at == DUE

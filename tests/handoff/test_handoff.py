@@ -25,7 +25,7 @@ def _lead(session, email="hot@example.com"):
 def _engage(session, lead, clicks: int, machine: bool = False, at: datetime = NOW):
     for n in range(clicks):
         session.add(EmailEvent(send_id=1, lead_id=lead.id, kind="click", url=f"https://x.test/{n}", is_machine=machine,
-                               occurred_at=at - timedelta(minutes=n + 1)))  # fmt: skip
+                               occurred_at=at - timedelta(minutes=n + 1), recorded_at=at - timedelta(seconds=1)))  # fmt: skip
     session.commit()
 
 

@@ -29,7 +29,7 @@ RULES = {
 def _lead(session, email, clicks, title=None):
     lead = create_lead(session, validate_lead_input({"email": email, "title": title} if title else {"email": email}), reason="t")
     for n in range(clicks):
-        session.add(EmailEvent(send_id=1, lead_id=lead.id, kind="click", url=f"https://x.test/{n}", occurred_at=NOW - timedelta(minutes=n + 1)))
+        session.add(EmailEvent(send_id=1, lead_id=lead.id, kind="click", url=f"https://x.test/{n}", occurred_at=NOW - timedelta(minutes=n + 1), recorded_at=NOW - timedelta(minutes=n + 1)))
     session.commit()
     return lead
 

@@ -4,6 +4,7 @@ from rq import SimpleWorker
 from sqlalchemy import select
 
 from nurture.models import OutboxMessage, Role
+from tests.campaigns.processes import wait_until
 from workers import context
 from workers.connection import redis_connection
 from workers.jobs import send_test_email
@@ -48,3 +49,38 @@ def test_heartbeat_task_marks_the_scheduler_alive(settings, redis_client):
     heartbeat = [task for task in periodic_tasks() if task.name == "heartbeat"]
     Scheduler(settings, heartbeat).run_once(now=1000.0)
     assert redis_client.get(HEARTBEAT_KEY) is not None
+
+
+def test_a_task_on_its_own_thread_runs_only_while_leading_and_once_more_at_exit(settings, redis_client):
+    import signal
+    import threading
+    import time
+
+    calls: list[str] = []
+    seen: dict[str, object] = {}
+    alone = PeriodicTask("alone", 0.01, lambda s, c: calls.append("alone"), at_exit=True, own_thread=True)
+    follower = Scheduler(settings, [PeriodicTask("main", 0.01, lambda s, c: calls.append("main"))])
+    assert follower.run_once() == ["main"]  # it leads: the other scheduler must wait
+    leader_to_be = Scheduler(settings, [alone])
+
+    def meanwhile() -> None:
+        time.sleep(0.3)
+        seen["while following"] = list(calls)
+        redis_client.delete(LOCK_KEY)  # the first scheduler is gone
+        seen["ran when leading"] = wait_until(lambda: "alone" in calls, 5, 0.02)
+        seen["before stop"] = calls.count("alone")
+        leader_to_be.stop()
+
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    helper = threading.Thread(target=meanwhile)
+    helper.start()
+    try:
+        leader_to_be.run()  # in the main thread: it installs signal handlers
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    helper.join(5)
+    assert seen["while following"] == ["main"]  # not leading: its own-thread task never ran
+    assert seen["ran when leading"] is True
+    assert calls.count("alone") > seen["before stop"]  # …and once more when stopping
+    assert redis_client.get(LOCK_KEY) is None  # the lease is given back

@@ -5,4 +5,14 @@ from flask import Blueprint
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
 # Route modules attach their views to the blueprint.
-from nurture.web.api import inbound, leads, openapi, opportunities, qualification, reports, sequences, tasks  # noqa: E402,F401
+from nurture.web.api import (  # noqa: E402,F401
+    events,
+    inbound,
+    leads,
+    openapi,
+    opportunities,
+    qualification,
+    reports,
+    sequences,
+    tasks,
+)

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import jsonify
 
+from nurture.leads.activity import ACTIVITY_TYPES, MAX_DATA_KEYS
 from nurture.leads.validation import ENUM_FIELDS
 from nurture.web.api import blueprint
 from nurture.web.api.openapi_sales import PATHS as SALES_PATHS
@@ -49,6 +50,27 @@ LEAD_INPUT = {
         "custom_fields": {"type": ["object", "null"], "maxProperties": 50},
     },
 }
+
+
+ACTIVITY_INPUT = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "The lead by lead_id or by email (one of them). Scored like email engagement (e.g. a page visit "
+                   "2 points, at most 20; a meeting booked 40) and evaluated for the handoff within a second.",
+    "properties": {
+        "lead_id": {"type": "integer", "minimum": 1},
+        "email": {"type": "string", "format": "email"},
+        "type": {"enum": list(ACTIVITY_TYPES)},
+        "occurred_at": {"type": "string", "format": "date-time", "description": "Default: now; not in the future"},
+        "url": {"type": "string", "format": "uri", "maxLength": 2048, "description": "http(s); required for page_visit"},
+        "data": {"type": "object", "maxProperties": MAX_DATA_KEYS, "description": "Named text (≤ 500 characters), numbers, true/false, null"},
+    },
+    "required": ["type"],
+}  # fmt: skip
+ACTIVITY = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "lead_id": {"type": "integer"}, "type": {"type": "string"}, "url": {"type": ["string", "null"]},
+    "data": {"type": "object"}, "occurred_at": {"type": "string", "format": "date-time"},
+    "recorded_at": {"type": "string", "format": "date-time"}}}  # fmt: skip
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -113,6 +135,11 @@ def document() -> dict[str, Any]:
                     "engagement": {"type": "object"}, "fit": {"type": "object"}}}, "Scores and their contributions"),
                     "404": {"$ref": "#/components/responses/NotFound"}, **ERRORS}},
             },
+            "/api/v1/events": {
+                "post": {"summary": "Record engagement outside email for a lead: a page visit, a form elsewhere, a meeting booked",
+                         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ActivityInput")}}},
+                         "responses": {"201": _json(_ref("Activity"), "Recorded"), "415": {"$ref": "#/components/responses/Invalid"}, **ERRORS}},
+            },
             "/api/v1/sequences": {
                 "get": {"summary": "List sequences", "responses": {"200": _json({"type": "object"}, "Sequences"), **ERRORS}},
                 "post": {"summary": "Create a sequence (draft, version 1)", "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("SequenceInput")}}},
@@ -159,6 +186,8 @@ def document() -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "`nurture tokens create EMAIL`"}},
             "schemas": {
                 "LeadInput": LEAD_INPUT,
+                "ActivityInput": ACTIVITY_INPUT,
+                "Activity": ACTIVITY,
                 "Lead": {"type": "object", "properties": {**LEAD_INPUT["properties"], "id": {"type": "integer"},
                          "company": {"type": ["object", "null"]}, "owner": {"type": ["object", "null"]},
                          "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},

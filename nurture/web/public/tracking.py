@@ -1,7 +1,10 @@
 """Public tracking endpoints: open pixel, click redirect, unsubscribe (RFC 8058 one-click).
 
-The token's signature is checked before anything touches the database; a bad
-token gets a 404 page, never a redirect and never a 5xx.
+The token's signature is checked before anything is recorded; a bad token gets
+a 404 page, never a redirect and never a 5xx. Opens and clicks are appended to
+a Redis stream and written to the database by the ingest consumer (see
+recording.py); the unsubscribe POST is written at once, since it must stop the
+very next send.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ from typing import Any
 from flask import abort, current_app, redirect, render_template, request
 
 from campaigns.preferences import Preferences, preferences, save_preferences
-from campaigns.tracking import record_engagement, unsubscribe
+from campaigns.tracked_events import TrackedEvent
+from campaigns.tracking import unsubscribe
 from nurture.db.base import utcnow
 from nurture.mail.tokens import TokenSigner
 from nurture.web.app import csrf, limiter
 from nurture.web.db import db
 from nurture.web.public import blueprint
+from nurture.web.public.recording import record
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
@@ -27,31 +32,34 @@ def _public_limit() -> str:
 
 
 def _signer() -> TokenSigner:
-    return TokenSigner(current_app.extensions["nurture.settings"].secret_key)
+    signer = current_app.extensions.get("nurture.token_signer")
+    if signer is None:  # built once per app: its serializers cost more than checking a token
+        signer = current_app.extensions["nurture.token_signer"] = TokenSigner(current_app.extensions["nurture.settings"].secret_key)
+    return signer
 
 
-def _client() -> dict[str, str | None]:
-    return {"user_agent": request.headers.get("User-Agent"), "ip": request.remote_addr}
+def _event(send_id: int, kind: str, url: str | None = None) -> TrackedEvent:
+    return TrackedEvent(send_id, kind, utcnow(), url, request.headers.get("User-Agent"), request.remote_addr)
 
 
+# Opens and clicks are rate-limited by record(), in the same Redis round trip that appends them.
 @blueprint.get("/t/o/<token>")
-@limiter.limit(_public_limit)
+@limiter.exempt
 def open_pixel(token: str) -> Any:
     send_id = _signer().read_open(token)
-    if send_id is not None and record_engagement(db(), send_id, "open", utcnow(), **_client()):
-        db().commit()
+    if send_id is not None:
+        record(_event(send_id, "open"))
     # Always the pixel: a broken image tells a scanner nothing and looks broken to a person.
     return PIXEL, 200, {"Content-Type": "image/gif", "Cache-Control": "no-store, private"}
 
 
 @blueprint.get("/t/c/<token>")
-@limiter.limit(_public_limit)
+@limiter.exempt
 def click(token: str) -> Any:
     target = _signer().read_click(token)
     if target is None:
         abort(404)
-    if record_engagement(db(), target.send_id, "click", utcnow(), url=target.url, **_client()):
-        db().commit()
+    record(_event(target.send_id, "click", target.url))
     return redirect(target.url, code=302)
 
 

@@ -1,7 +1,7 @@
 """webhooks topics score snapshots
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-23 23:57:05.625627
 """
 
@@ -11,7 +11,7 @@ import nurture.db.base
 
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -25,8 +25,8 @@ from nurture.config import Settings
 from nurture.db.base import utcnow
 from nurture.mail.suppression import suppress
 from nurture.mail.tokens import TokenSigner
-from nurture.mail.transport import Transport
-from nurture.models import EmailEvent, Lead, LeadEvent, Suppression, User
+from nurture.mail.transport import Envelope, Transport
+from nurture.models import EmailEvent, Lead, Suppression, User
 from nurture.webhooks.emit import emit
 
 
@@ -134,8 +134,9 @@ class BatchDelivery:
         self.signer = signer
         self.now = now
         self.ledger = LedgerWriter(session, settings, now)
-        self.events: list[dict[str, object]] = []
+        self.events: list[dict[str, object]] = []  # timeline rows, written by the caller with the enrollments
         self._owners: dict[int, User] = {}
+        self._prepared: dict[int, Envelope] = {}  # the next message, built during the last DATA reply
 
     def load_owners(self, due: list[DueEmail]) -> None:
         """Read before sending: the ledger writes on a connection of its own meanwhile, and on
@@ -149,7 +150,28 @@ class BatchDelivery:
             {"lead_id": lead.id, "kind": kind, "reason": reason[:500], "data": {"send_id": send_id}, "created_at": self.now}
         )
 
-    def deliver(self, due: DueEmail, cap: FrequencyCap) -> Outcome:
+    def _envelope(self, due: DueEmail) -> Envelope:
+        send, lead, step = due.send, due.lead, due.step
+        assert send is not None
+        prepared = self._prepared.pop(send.id, None)
+        if prepared is not None:
+            return prepared
+        variant = next((v for v in step.variants if v.id == send.variant), step.variants[0])
+        owner = self._owners.get(lead.owner_user_id or 0)
+        return build_envelope(send, lead, owner, due.definition, step, variant, self.settings, self.signer)
+
+    def _prepare(self, due: DueEmail) -> None:
+        """Build the next message while the server answers this one (no side effects: only bytes)."""
+        send = due.send
+        if send is None or send.state not in (SendState.PENDING, SendState.DEFERRED):
+            return
+        try:
+            self._prepared = {send.id: self._envelope(due)}
+        except Exception:  # noqa: BLE001 - built again in its own turn, where the error belongs
+            self._prepared = {}
+
+    def deliver(self, due: DueEmail, cap: FrequencyCap, following: DueEmail | None = None) -> Outcome:
+        """Send one due email; ``following``, the batch's next one, is built while the server answers."""
         send, lead, step = due.send, due.lead, due.step
         assert send is not None
         if send.state in (SendState.SENT, SendState.UNKNOWN):
@@ -171,9 +193,9 @@ class BatchDelivery:
         if (delay := self.limiter.acquire(send.rcpt_to.rsplit("@", 1)[-1], time.time())) > 0:
             return Outcome("wait", until=self.now + timedelta(seconds=delay))
 
-        variant = next((v for v in step.variants if v.id == send.variant), step.variants[0])
-        envelope = build_envelope(send, lead, self._owners.get(lead.owner_user_id or 0), due.definition, step, variant, self.settings, self.signer)
-        delivery = self.transport.send(envelope, lambda: self.ledger.claim_and_commit(send.id))
+        envelope = self._envelope(due)
+        prepare = (lambda: self._prepare(following)) if following is not None else None
+        delivery = self.transport.send(envelope, lambda: self.ledger.claim_and_commit(send.id), prepare)
         if delivery.accepted:
             self.ledger.sent(send.id)
             self._event(lead, "email_sent", f"Sent '{envelope.subject}' (step '{step.id}')", send.id)
@@ -217,8 +239,3 @@ class BatchDelivery:
         finally:
             self.ledger.close()
 
-    def finish(self) -> None:
-        """Write the batch's timeline events (the caller commits with the enrollments)."""
-        if self.events:
-            self.session.execute(insert(LeadEvent.__table__), self.events)  # Core: no ORM bulk bookkeeping
-            self.events.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from campaigns.models import Enrollment, EnrollmentState, ReenrollPolicy, Sequence, SequenceKind, SequenceStatus
 from campaigns.versions import definition_of
 from nurture.errors import ValidationError
-from nurture.leads.timeline import record_event
+from nurture.leads.timeline import event_row, record_event
 from nurture.models import Lead, Suppression
 
 LIVE = (EnrollmentState.ACTIVE, EnrollmentState.PAUSED)
@@ -61,9 +62,16 @@ def enroll(session: Session, sequence: Sequence, lead: Lead, *, now: datetime, b
 
 
 def finish(
-    session: Session, enrollment: Enrollment, lead: Lead, state: EnrollmentState, reason: str, now: datetime
+    session: Session,
+    enrollment: Enrollment,
+    lead: Lead,
+    state: EnrollmentState,
+    reason: str,
+    now: datetime,
+    events: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Complete or exit an enrollment; the reason goes on the lead's timeline."""
+    """Complete or exit an enrollment; the reason goes on the lead's timeline (or into ``events``,
+    a batch's rows written later with one Core insert)."""
     enrollment.state = state
     enrollment.exit_reason = reason[:200]
     enrollment.finished_at = now
@@ -71,7 +79,11 @@ def finish(
     enrollment.claim_token = None
     enrollment.current_step = None
     kind = "sequence_completed" if state == EnrollmentState.COMPLETED else "sequence_exited"
-    record_event(session, lead, kind, reason, {"sequence_id": enrollment.sequence_id, "enrollment_id": enrollment.id})
+    data = {"sequence_id": enrollment.sequence_id, "enrollment_id": enrollment.id}
+    if events is None:
+        record_event(session, lead, kind, reason, data)
+    else:
+        events.append(event_row(lead, kind, reason, data, now))
 
 
 def exit_live_enrollments(session: Session, lead: Lead, reason: str, now: datetime) -> int:

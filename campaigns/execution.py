@@ -13,11 +13,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from campaigns.actions import run_action
+from campaigns.batch_writes import write_enrollments, write_events
 from campaigns.calendars import calendar_for
 from campaigns.claiming import Claim
 from campaigns.conditions import condition_holds, goal_reached
@@ -57,11 +59,17 @@ class Batch:
     marketing: dict[int, bool]
     definitions: dict[int, SequenceDefinition] = field(default_factory=dict)
     opted_out: set[tuple[str, str]] = field(default_factory=set)  # (email, topic), read with the suppressions
+    events: list[dict[str, Any]] = field(default_factory=list)  # timeline rows (batch_writes.write_events)
 
     def definition(self, version_id: int) -> SequenceDefinition:
         if version_id not in self.definitions:
             self.definitions[version_id] = definition_of(self.session, version_id)
         return self.definitions[version_id]
+
+
+def _finish(batch: Batch, enrollment: Enrollment, lead: Lead, state: EnrollmentState, reason: str) -> None:
+    """End the enrollment; its timeline event waits in the batch for one Core insert."""
+    finish(batch.session, enrollment, lead, state, reason, batch.now, batch.events)
 
 
 def _walk(batch: Batch, enrollment: Enrollment, lead: Lead, *, after_send: Outcome | None = None) -> DueEmail | str:
@@ -72,7 +80,7 @@ def _walk(batch: Batch, enrollment: Enrollment, lead: Lead, *, after_send: Outco
     if after_send is not None:
         step = definition.step(enrollment.current_step)  # type: ignore[arg-type]
         if after_send.action == "exit":
-            finish(session, enrollment, lead, EnrollmentState.EXITED, after_send.reason, now)
+            _finish(batch, enrollment, lead, EnrollmentState.EXITED, after_send.reason)
             return "exited"
         if after_send.action == "wait":
             assert after_send.until is not None
@@ -81,18 +89,18 @@ def _walk(batch: Batch, enrollment: Enrollment, lead: Lead, *, after_send: Outco
         _move(enrollment, definition.following(step), now)
     else:
         if lead.email in batch.suppressed:
-            finish(session, enrollment, lead, EnrollmentState.EXITED, f"Address suppressed ({batch.suppressed[lead.email]})", now)
+            _finish(batch, enrollment, lead, EnrollmentState.EXITED, f"Address suppressed ({batch.suppressed[lead.email]})")
             return "exited"
         if definition.topic and (lead.email, definition.topic) in batch.opted_out:
-            finish(session, enrollment, lead, EnrollmentState.EXITED, f"Opted out of '{definition.topic}' emails", now)
+            _finish(batch, enrollment, lead, EnrollmentState.EXITED, f"Opted out of '{definition.topic}' emails")
             return "exited"
         if definition.goals and (goal := goal_reached(session, enrollment, lead, definition.goals)) is not None:
-            finish(session, enrollment, lead, EnrollmentState.COMPLETED, goal, now)
+            _finish(batch, enrollment, lead, EnrollmentState.COMPLETED, goal)
             return "completed"
 
     for _ in range(MAX_TRANSITIONS):
         if enrollment.current_step is None:
-            finish(session, enrollment, lead, EnrollmentState.COMPLETED, "Reached the end of the sequence", now)
+            _finish(batch, enrollment, lead, EnrollmentState.COMPLETED, "Reached the end of the sequence")
             return "completed"
         step = definition.step(enrollment.current_step)
         if isinstance(step, WaitStep):
@@ -117,10 +125,10 @@ def _walk(batch: Batch, enrollment: Enrollment, lead: Lead, *, after_send: Outco
             exit_reason = run_action(session, batch.settings, enrollment, lead, step, now)
             if exit_reason is not None or enrollment.state != EnrollmentState.ACTIVE:
                 if enrollment.state == EnrollmentState.ACTIVE:
-                    finish(session, enrollment, lead, EnrollmentState.EXITED, exit_reason or "Exited", now)
+                    _finish(batch, enrollment, lead, EnrollmentState.EXITED, exit_reason or "Exited")
                 return "exited"
             _move(enrollment, definition.following(step), now)
-    finish(session, enrollment, lead, EnrollmentState.EXITED, "Stopped: the steps loop without waiting", now)
+    _finish(batch, enrollment, lead, EnrollmentState.EXITED, "Stopped: the steps loop without waiting")
     return "exited"
 
 
@@ -170,6 +178,7 @@ def run_claim(
             due.append(result)
         else:
             results[result] += 1
+    write_events(session, batch.events)
     session.commit()
     if due:
         ensure_sends(session, due)
@@ -181,12 +190,13 @@ def run_claim(
         try:
             # Enrollments move on after the whole batch is sent: each per-message commit then
             # carries only ledger rows, and the enrollments are written once, at the end.
-            for item in due:
-                outcomes.append((item, delivery.deliver(item, cap)))
+            for item, following in zip(due, [*due[1:], None], strict=True):
+                outcomes.append((item, delivery.deliver(item, cap, following)))
         finally:
             delivery.flush()  # outcomes are durable before the enrollments move past them
             for item, outcome in outcomes:
                 results[_walk(batch, item.enrollment, item.lead, after_send=outcome)] += 1
-            delivery.finish()
+            write_enrollments(session, [item.enrollment for item, _ in outcomes])
+            write_events(session, delivery.events + batch.events)
             session.commit()
     return results

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import zlib
+from functools import lru_cache
 from typing import Any
 
 from campaigns.models import Send
@@ -33,9 +34,16 @@ def choose_variant(step: EmailStep, enrollment_id: int) -> EmailVariant:
     return step.variants[0]
 
 
+@lru_cache(maxsize=8)
+def _message_id_mac(secret_key: str) -> hmac.HMAC:
+    return hmac.new(secret_key.encode(), digestmod=hashlib.sha256)  # keyed once, copied per message
+
+
 def message_id_for(send_id: int, settings: Settings) -> str:
     """Derived from the ledger row, so a resend attempt of the same row is recognisable."""
-    digest = hmac.new(settings.secret_key.encode(), str(send_id).encode(), hashlib.sha256).hexdigest()[:16]
+    mac = _message_id_mac(settings.secret_key).copy()
+    mac.update(str(send_id).encode())
+    digest = mac.hexdigest()[:16]
     domain = settings.sender_email.rsplit("@", 1)[-1]
     return f"<n{send_id}.{digest}@{domain}>"
 

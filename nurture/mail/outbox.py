@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from nurture.mail.transport import NOT_CLAIMED, BeforeData, Delivery, Envelope
+from nurture.mail.transport import NOT_CLAIMED, BeforeData, Delivery, Envelope, WhileWaiting
 from nurture.models import OutboxMessage
 
 
@@ -12,7 +12,9 @@ class OutboxTransport:
     def __init__(self, session: Session):
         self.session = session
 
-    def send(self, envelope: Envelope, before_data: BeforeData | None = None) -> Delivery:
+    def send(
+        self, envelope: Envelope, before_data: BeforeData | None = None, while_waiting: WhileWaiting | None = None
+    ) -> Delivery:
         if before_data is not None and not before_data():
             return NOT_CLAIMED
         self.session.add(
@@ -25,6 +27,8 @@ class OutboxTransport:
             )
         )
         self.session.flush()
+        if while_waiting is not None:
+            while_waiting()
         return Delivery(True, 250, "kept in outbox")
 
     def close(self) -> None:

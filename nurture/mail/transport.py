@@ -9,6 +9,9 @@ from typing import Protocol
 # Called once the server accepted the recipient, right before DATA: the caller
 # commits "sending" there. Returning False abandons the message (RSET).
 BeforeData = Callable[[], bool]
+# Called once the message is written, while the server is still answering: the caller prepares
+# the next message meanwhile. It must not raise (the outcome is not read yet).
+WhileWaiting = Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ NOT_CLAIMED = Delivery(False, 0, "not claimed")
 
 
 class Transport(Protocol):
-    def send(self, envelope: Envelope, before_data: BeforeData | None = None) -> Delivery: ...
+    def send(
+        self, envelope: Envelope, before_data: BeforeData | None = None, while_waiting: WhileWaiting | None = None
+    ) -> Delivery: ...
 
     def close(self) -> None: ...

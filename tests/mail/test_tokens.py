@@ -22,3 +22,11 @@ def test_tokens_are_exactly_what_itsdangerous_signs_and_verify_back():
     assert signer.read_unsubscribe(tokens[Purpose.UNSUBSCRIBE][0]) == 7
     assert signer.read_click(tokens[Purpose.CLICK][0]).url == url
     assert TokenSigner("another-secret").read_open(tokens[Purpose.OPEN][0]) is None
+
+
+def test_the_payload_encoding_matches_itsdangerous_for_short_long_and_non_ascii_urls():
+    signer = TokenSigner("a-secret")
+    reference = URLSafeSerializer("a-secret", salt=Purpose.CLICK.value)
+    for send_id in (1, 99, 1234567890):
+        for url in ("https://e.com/", "https://example.com/a?b=c&d=\"e\"", "https://ex.com/ü/ß", "https://e.com/" + "ab" * 40):
+            assert signer.click_token(send_id, url) == reference.dumps([send_id, url])

@@ -201,6 +201,10 @@ class BatchDelivery:
             self._event(lead, "email_sent", f"Sent '{envelope.subject}' (step '{step.id}')", send.id)
             cap.count(lead.id, self.now)
             return ADVANCE
+        if delivery.ambiguous:  # written whole, never answered: maybe delivered (RFC 1047), so not resent
+            self.ledger.settle(send.id, state=SendState.UNKNOWN, last_error=delivery.detail[:500])
+            self._event(lead, "email_unknown", f"Delivery of step '{step.id}' is unknown ({delivery.detail})", send.id)
+            return ADVANCE
         if delivery.detail == "not claimed":
             suppressed = self.session.scalar(select(Suppression.reason).where(Suppression.email == send.rcpt_to))
             self.session.commit()  # no session transaction stays open while the ledger writes

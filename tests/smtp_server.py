@@ -24,6 +24,8 @@ class SinkHandler:
     received: list[Received] = field(default_factory=list)
     # Recipients answered with this (code, text) at RCPT time, e.g. {"x@y.com": "550 5.1.1 No such user"}.
     refuse: dict[str, str] = field(default_factory=dict)
+    # Recipients whose message is kept (delivered) but whose connection drops before the server's 250.
+    drop_before_reply: set[str] = field(default_factory=set)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         if address in self.refuse:
@@ -34,6 +36,8 @@ class SinkHandler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        if self.drop_before_reply.intersection(envelope.rcpt_tos):
+            server.transport.close()  # RFC 1047: delivered, and the client never hears the 250
         return "250 Message accepted for delivery"
 
 

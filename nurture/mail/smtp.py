@@ -42,6 +42,10 @@ def _rcpt_to(conn: smtplib.SMTP, address: str) -> tuple[int, bytes]:
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
+class _NoAnswerAfterMessage(Exception):
+    """The message and its final dot were written, then the connection failed before the server's answer."""
+
+
 def _data(conn: smtplib.SMTP, raw: bytes, while_waiting: WhileWaiting | None) -> tuple[int, bytes]:
     """SMTP.data, with ``while_waiting`` run between writing the message and reading the answer:
     the server's work on this message overlaps the caller's on the next one."""
@@ -53,7 +57,10 @@ def _data(conn: smtplib.SMTP, raw: bytes, while_waiting: WhileWaiting | None) ->
     conn.send(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"))
     if while_waiting is not None:
         while_waiting()
-    return conn.getreply()
+    try:
+        return conn.getreply()
+    except (OSError, smtplib.SMTPServerDisconnected) as exc:  # the server may have taken it: not a retry
+        raise _NoAnswerAfterMessage(str(exc)) from exc
 
 
 class SmtpTransport:
@@ -99,6 +106,9 @@ class SmtpTransport:
                 conn.rset()
                 return NOT_CLAIMED
             code, text = _data(conn, envelope.raw, while_waiting)
+        except _NoAnswerAfterMessage as exc:
+            self.close()
+            return Delivery(False, 0, f"no answer after the message was sent: {exc}", ambiguous=True)
         except smtplib.SMTPServerDisconnected as exc:
             self.close()
             return Delivery(False, 0, f"connection error: {exc}")

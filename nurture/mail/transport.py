@@ -30,6 +30,8 @@ class Delivery:
     accepted: bool
     code: int
     detail: str = ""
+    # The whole message was written but no answer came (RFC 1047): maybe delivered, so never resent.
+    ambiguous: bool = False
 
     @property
     def permanent_failure(self) -> bool:

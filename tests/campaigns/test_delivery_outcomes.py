@@ -161,3 +161,20 @@ def test_enrolling_a_suppressed_lead_is_refused_with_the_reason(session, clock, 
     with pytest.raises(ValidationError) as refused:
         enroll(session, sequence, lead, now=clock(), by="test")
     assert refused.value.errors == {"lead_id": "The address is suppressed (unsubscribed)"}
+
+
+def test_a_connection_lost_after_the_whole_message_is_unknown_and_never_resent(
+    session, clock, make_lead, make_sequence, tick, smtp_sink, smtp_transport
+):
+    _enroll(session, clock, make_lead, make_sequence, ["a@example.com", "lost@example.com", "b@example.com"])
+    smtp_sink.handler.drop_before_reply.add("lost@example.com")
+    tick(smtp_transport)
+    lost = session.scalar(select(Send).where(Send.rcpt_to == "lost@example.com"))
+    assert lost.state == SendState.UNKNOWN and "no answer after the message was sent" in lost.last_error
+    for _ in range(5):  # hours of retries' worth: the maybe-delivered message is never sent again
+        clock.advance(hours=1)
+        tick(smtp_transport)
+    assert sorted(r.rcpt_tos[0] for r in smtp_sink.received) == ["a@example.com", "b@example.com", "lost@example.com"]
+    lead_id = session.scalar(select(Enrollment.lead_id).where(Enrollment.id == lost.enrollment_id))
+    events = session.scalars(select(LeadEvent.kind).where(LeadEvent.lead_id == lead_id)).all()
+    assert "email_unknown" in events

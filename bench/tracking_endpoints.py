@@ -97,6 +97,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("--redis-db", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections of the load")
     args = parser.parse_args()
     redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
     connection = redis.Redis.from_url(redis_url)
@@ -120,10 +121,10 @@ def main() -> None:
                 with factory() as session:
                     before = session.scalar(select(func.count()).select_from(EmailEvent)) or 0
                 cpu = cpu_seconds(bare.pid)
-                bare_load = load.run(f"http://127.0.0.1:{bare_port}{path}", args.seconds, HUMAN)
+                bare_load = load.run(f"http://127.0.0.1:{bare_port}{path}", args.seconds, HUMAN, args.connections)
                 bare_cpu = (cpu_seconds(bare.pid) - cpu) / max(1, bare_load.answered) * 1000
                 xadd_before, cpu, ingest_cpu = appended(connection), cpu_seconds(ours.pid), cpu_seconds(scheduler.pid)
-                ours_load = load.run(f"http://127.0.0.1:{ours_port}{path}", args.seconds, HUMAN)
+                ours_load = load.run(f"http://127.0.0.1:{ours_port}{path}", args.seconds, HUMAN, args.connections)
                 ours_cpu = (cpu_seconds(ours.pid) - cpu) / max(1, ours_load.answered) * 1000
                 time.sleep(0.5)  # the last responses' appends
                 sent = appended(connection) - xadd_before
@@ -133,7 +134,7 @@ def main() -> None:
                 ingest_cpu = (cpu_seconds(scheduler.pid) - ingest_cpu) / max(1, sent) * 1000
                 with factory() as session:
                     recorded = (session.scalar(select(func.count()).select_from(EmailEvent)) or 0) - before
-                print(f"{name} ({args.backend}, {ours_load.tool}): ours {ours_load.rps:,.0f} req/s p99 {ours_load.p99_ms:.1f} ms, "
+                print(f"{name} ({args.backend}, {ours_load.tool}, {args.connections} connections): ours {ours_load.rps:,.0f} req/s p99 {ours_load.p99_ms:.1f} ms, "
                       f"bare {bare_load.rps:,.0f} req/s p99 {bare_load.p99_ms:.1f} ms, ratio {ours_load.rps / bare_load.rps:.2f} "
                       f"(target >= 0.70, p99 < 20 ms); answered {ours_load.answered}, failed {ours_load.failed + bare_load.failed}, "
                       f"appended {sent}, recorded {recorded} ({'all' if recorded == sent else 'MISSING ' + str(sent - recorded)}; "

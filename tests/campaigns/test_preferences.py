@@ -43,6 +43,11 @@ def _form_action(page: str) -> str:
     return re.search(r'<form method="post" action="([^"]+/preferences)"', page).group(1)
 
 
+def _csrf(page: str) -> dict[str, str]:
+    """The preferences form is a normal form: it carries the page's CSRF token (only one-click is exempt)."""
+    return {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)}
+
+
 def test_the_page_lists_the_topics_and_a_get_changes_nothing(client, session, sent):
     lead, path = sent
     page = client.get(path).get_data(as_text=True)
@@ -56,8 +61,11 @@ def test_leaving_a_topic_stops_its_next_email_only_and_is_on_the_timeline(
     client, session, clock, sent, tick, smtp_transport, smtp_sink
 ):
     lead, path = sent
-    action = _form_action(client.get(path).get_data(as_text=True))
-    saved = client.post(action, data={"topics": ["Product updates"]})  # newsletter unticked
+    page = client.get(path).get_data(as_text=True)
+    action = _form_action(page)
+    assert client.post(action, data={"topics": ["Product updates"]}).status_code == 400  # no CSRF token: refused
+    assert session.scalar(select(TopicOptOut)) is None
+    saved = client.post(action, data={"topics": ["Product updates"], **_csrf(page)})  # newsletter unticked
     assert saved.status_code == 200 and "Your preferences are saved" in saved.get_data(as_text=True)
     assert 'value="newsletter" style="width:auto">' in saved.get_data(as_text=True)  # shown unticked now
     assert [(o.email, o.topic) for o in session.scalars(select(TopicOptOut))] == [("reader@example.com", "newsletter")]
@@ -71,7 +79,7 @@ def test_leaving_a_topic_stops_its_next_email_only_and_is_on_the_timeline(
     assert exits[EnrollmentState.EXITED] == "Opted out of 'newsletter' emails"
     assert session.scalar(select(Suppression)) is None  # still subscribed to the rest
 
-    client.post(action, data={"topics": ["Product updates", "newsletter"]})  # and back in
+    client.post(action, data={"topics": ["Product updates", "newsletter"], **_csrf(page)})  # and back in
     assert session.scalar(select(TopicOptOut)) is None
     kinds = list(session.scalars(select(LeadEvent.kind).where(LeadEvent.kind.like("topic%")).order_by(LeadEvent.id)))
     assert kinds == ["topic_opted_out", "topic_opted_in"]
@@ -79,8 +87,8 @@ def test_leaving_a_topic_stops_its_next_email_only_and_is_on_the_timeline(
 
 def test_the_form_can_unsubscribe_from_everything_and_one_click_still_does(client, session, sent):
     _lead, path = sent
-    action = _form_action(client.get(path).get_data(as_text=True))
-    done = client.post(action, data={"all": "on", "topics": ["newsletter"]})
+    page = client.get(path).get_data(as_text=True)
+    done = client.post(_form_action(page), data={"all": "on", "topics": ["newsletter"], **_csrf(page)})
     assert "You are unsubscribed" in done.get_data(as_text=True)
     assert session.scalar(select(Suppression.detail)) == "preferences page"
     assert "You are unsubscribed" in client.get(path).get_data(as_text=True)
@@ -93,12 +101,13 @@ def test_each_token_opens_only_its_own_door(client, session, sent, settings):
     unsubscribe_token = path.rsplit("/", 1)[1]
     send_id = TokenSigner(settings.secret_key).read_unsubscribe(unsubscribe_token)
     preferences_token = TokenSigner(settings.secret_key).preferences_token(send_id)
-    assert client.post(f"/u/{unsubscribe_token}/preferences", data={"topics": []}).status_code == 404
+    token = _csrf(client.get(path).get_data(as_text=True))
+    assert client.post(f"/u/{unsubscribe_token}/preferences", data={"topics": [], **token}).status_code == 404
     assert client.post(f"/u/{preferences_token}", data={"List-Unsubscribe": "One-Click"}).status_code == 404
     assert client.get(f"/u/{preferences_token}").status_code == 404
     edited = preferences_token[:-1] + ("A" if preferences_token[-1] != "A" else "B")
-    assert client.post(f"/u/{edited}/preferences", data={"topics": []}).status_code == 404
-    assert client.post(f"/u/{TokenSigner(settings.secret_key).preferences_token(999999)}/preferences").status_code == 404
+    assert client.post(f"/u/{edited}/preferences", data={"topics": [], **token}).status_code == 404
+    assert client.post(f"/u/{TokenSigner(settings.secret_key).preferences_token(999999)}/preferences", data=token).status_code == 404
     assert session.scalar(select(TopicOptOut)) is None and session.scalar(select(Suppression)) is None
 
 

@@ -114,4 +114,3 @@ def unsubscribe_now(token: str) -> Any:
 
 # Posted with no session (mail clients, the public page): the signed token is the credential.
 csrf.exempt(unsubscribe_now)
-csrf.exempt(save_email_preferences)

@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nurture.config import Settings
+from nurture.handoff.fresh_start import score_for_promotion
 from nurture.handoff.policy import Policy, current_policy
 from nurture.handoff.promote import Promotion, promote
 from nurture.models import ActivityEvent, Checkpoint, EmailEvent, Lead, LeadEvent
-from nurture.scoring.lead_score import score_lead
+from nurture.scoring.lead_score import score_from, score_inputs
 from nurture.scoring.snapshot import save_snapshot
 
 SETTLE = timedelta(milliseconds=200)
@@ -73,9 +74,11 @@ def evaluate_changed_leads(session: Session, settings: Settings, now: datetime, 
         lead = session.get(Lead, lead_id)
         if lead is None:
             continue
-        score = score_lead(session, lead, policy.rules, now)
+        inputs = score_inputs(session, lead)
+        score = score_from(inputs, policy.rules, now)
         save_snapshot(session, lead.id, score, now, policy.rules.half_life_days)  # for the hot leads list
-        promotion = promote(session, settings, lead, score, now, policy.thresholds)
+        judged = score_for_promotion(session, lead, inputs, score, policy.rules, now)
+        promotion = promote(session, settings, lead, judged, now, policy.thresholds)
         session.commit()
         if promotion:
             promotions.append(promotion)

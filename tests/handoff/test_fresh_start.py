@@ -8,24 +8,18 @@ from campaigns.qualification import disqualify_lead
 from nurture.handoff.evaluate import evaluate_changed_leads
 from nurture.leads.capture import create_lead
 from nurture.leads.validation import validate_lead_input
-from nurture.models import EmailEvent, Lead, Role
+from nurture.models import Lead, Role
 from nurture.qualification.inputs import validate_disqualify_input
+from tests.handoff.engagement import add_clicks
 
 NOW = datetime(2026, 11, 20, 15, tzinfo=UTC)
-
-
-def _clicks(session, lead, count: int, at: datetime) -> None:
-    for n in range(count):
-        session.add(EmailEvent(send_id=1, lead_id=lead.id, kind="click", url=f"https://x.test/{at:%H%M}/{n}",
-                               occurred_at=at - timedelta(seconds=n + 1), recorded_at=at - timedelta(seconds=1)))  # fmt: skip
-    session.commit()
 
 
 def test_a_disqualified_lead_needs_new_engagement_to_reach_sales_again(session, settings, make_account):
     rep = make_account(Role.REP, "rep@example.com").user
     lead = create_lead(session, validate_lead_input({"email": "back@example.com"}), reason="test")
     session.commit()
-    _clicks(session, lead, 11, NOW)
+    add_clicks(session, lead, 11, NOW)
     [handed] = evaluate_changed_leads(session, settings, NOW)
     assert handed.stage == "sql"
 
@@ -35,10 +29,10 @@ def test_a_disqualified_lead_needs_new_engagement_to_reach_sales_again(session, 
     session.commit()
     assert session.get(Lead, lead.id).lifecycle_stage == "lead"
 
-    _clicks(session, lead, 1, later + timedelta(minutes=5))  # one more click on top of a sales-ready score
+    add_clicks(session, lead, 1, later + timedelta(minutes=5))  # one more click on top of a sales-ready score
     assert [p.stage for p in evaluate_changed_leads(session, settings, later + timedelta(minutes=5))] != ["sql"]
     assert session.get(Lead, lead.id).lifecycle_stage != "sql"
 
-    _clicks(session, lead, 11, later + timedelta(days=1))  # as much engagement again, after the disqualification
+    add_clicks(session, lead, 11, later + timedelta(days=1))  # as much engagement again, after the disqualification
     stages = [p.stage for p in evaluate_changed_leads(session, settings, later + timedelta(days=1))]
     assert "sql" in stages and session.get(Lead, lead.id).lifecycle_stage == "sql"

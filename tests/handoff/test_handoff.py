@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
@@ -11,7 +11,8 @@ from nurture.handoff.routing import choose_rep
 from nurture.handoff.sla import due_after_business_hours
 from nurture.leads.capture import create_lead
 from nurture.leads.validation import validate_lead_input
-from nurture.models import EmailEvent, LeadEvent, OutboxMessage, Role, Task
+from nurture.models import LeadEvent, OutboxMessage, Role, Task
+from tests.handoff.engagement import add_clicks
 
 NOW = datetime(2026, 11, 20, 15, tzinfo=UTC)  # a Friday afternoon
 
@@ -23,10 +24,7 @@ def _lead(session, email="hot@example.com"):
 
 
 def _engage(session, lead, clicks: int, machine: bool = False, at: datetime = NOW):
-    for n in range(clicks):
-        session.add(EmailEvent(send_id=1, lead_id=lead.id, kind="click", url=f"https://x.test/{n}", is_machine=machine,
-                               occurred_at=at - timedelta(minutes=n + 1), recorded_at=at - timedelta(seconds=1)))  # fmt: skip
-    session.commit()
+    add_clicks(session, lead, clicks, at, machine)
 
 
 def test_sla_counts_business_hours_only():

@@ -2,35 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from campaigns.handoff import after_handoff
 from campaigns.models import Enrollment, EnrollmentState
-from campaigns.sequences import activate, create_sequence
 from nurture.handoff.evaluate import evaluate_changed_leads
 from nurture.leads.capture import create_lead
 from nurture.leads.validation import validate_lead_input
-from nurture.models import EmailEvent, LeadEvent, Role
+from nurture.models import LeadEvent, Role
+from tests.handoff.engagement import add_clicks
+from tests.sales import active_sequence
 
 NOW = datetime(2026, 11, 20, 15, tzinfo=UTC)
-ONE_EMAIL = {"steps": [{"id": "a", "type": "email", "subject": "Hi", "html": "<p>hi</p>"}]}
-
-
-def _sequence(session, name: str, kind: str):
-    sequence = create_sequence(session, {"name": name, "kind": kind, "definition": ONE_EMAIL})
-    activate(session, sequence, NOW)
-    session.commit()
-    return sequence
 
 
 def _hot_lead(session):
     lead = create_lead(session, validate_lead_input({"email": "hot@example.com"}), reason="test")
-    for n in range(11):
-        session.add(EmailEvent(send_id=1, lead_id=lead.id, kind="click", url=f"https://x.test/{n}",
-                               occurred_at=NOW - timedelta(minutes=n + 1), recorded_at=NOW - timedelta(seconds=1)))  # fmt: skip
     session.commit()
+    add_clicks(session, lead, 11, NOW)
     return lead
 
 
@@ -42,8 +33,8 @@ def test_the_handed_off_lead_leaves_nurture_and_starts_the_configured_cadence(se
     from campaigns.enrollments import enroll
 
     make_account(Role.REP, "rep@example.com")
-    nurture = _sequence(session, "Welcome", "nurture")
-    cadence = _sequence(session, "Outbound", "cadence")
+    nurture = active_sequence(session, "Welcome", NOW)
+    cadence = active_sequence(session, "Outbound", NOW, kind="cadence")
     lead = _hot_lead(session)
     enroll(session, nurture, lead, now=NOW, by="test")
     session.commit()
@@ -59,7 +50,7 @@ def test_the_handed_off_lead_leaves_nurture_and_starts_the_configured_cadence(se
 
 
 def test_a_missing_cadence_is_said_on_the_timeline_and_none_set_enrolls_nowhere(session, settings):
-    _sequence(session, "Welcome", "nurture")  # a nurture sequence of that name is not a cadence
+    active_sequence(session, "Welcome", NOW)  # a nurture sequence of that name is not a cadence
     lead = _hot_lead(session)
     assert after_handoff(session, settings, lead, NOW) is None
     assert _enrollments(session, lead) == {}

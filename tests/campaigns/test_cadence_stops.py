@@ -49,7 +49,7 @@ def test_a_reply_stops_the_leads_cadence_and_a_colleagues_stops_the_company_cade
     intake = ingest(session, engine_settings, reply_from("ada@acme-corp.com", ada_send.message_id), source="test", now=clock())
     session.commit()
 
-    assert "lead %d: 1 cadence(s) stopped (replied)" % ada.id in intake.actions
+    assert f"lead {ada.id}: 1 cadence(s) stopped (replied)" in intake.actions
     for enrollment in (ada_e, bob_e, cy_e):
         session.refresh(enrollment)
     assert (ada_e.state, ada_e.exit_reason) == (EnrollmentState.EXITED, "Cadence stopped: replied (ada@acme-corp.com)")

@@ -136,4 +136,5 @@ def test_the_batch_does_not_write_over_a_stop_committed_while_it_was_sending(
     clock.advance(days=3)
     tick(smtp_transport)
     assert len(smtp_sink.received) == 1
-    assert session.get(Enrollment, enrollment.id).state == EnrollmentState.EXITED
+    session.refresh(enrollment)
+    assert enrollment.state == EnrollmentState.EXITED and enrollment.current_step is None

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from campaigns.enrollments import enroll
 from campaigns.inbound.intake import ingest
-from campaigns.models import Enrollment, EnrollmentState, Send, SendState
+from campaigns.models import EnrollmentState, Send, SendState
 from nurture.mail.smtp import SmtpTransport
 from nurture.models import LeadEvent
 from tests.mail.inbound_fixtures import load

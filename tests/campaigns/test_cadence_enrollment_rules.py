@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from campaigns.models import Enrollment, EnrollmentState
+from campaigns.models import Enrollment, EnrollmentState, SequenceVersion
 from nurture.mail.suppression import suppress
 from nurture.models import Lead, Role
 from tests.conftest import bearer, login
@@ -81,3 +81,18 @@ def test_a_rep_enrolls_from_the_lead_page_and_from_the_filtered_leads_list(clien
     assert "elsewhere@other-corp.com" not in text  # outside the filter
     assert client.post("/leads/enroll", data={"sequence_id": str(second.id)}).status_code == 400  # no CSRF token
     assert session.scalar(select(Lead.id).where(Lead.email == "theirs@acme-corp.com")) is not None
+
+
+def test_the_builder_sets_and_reads_back_a_cadences_options(client, session, make_account):
+    login(client, make_account(Role.MARKETER))
+    page = client.get("/sequences/new").get_data(as_text=True)
+    form = PageForm(page).update({"name": "Account play", "kind": "cadence", "steps-0-id": "hello",
+                                  "steps-0-variants-0-subject": "Hello", "steps-0-variants-0-html": "<p>Hi</p>",
+                                  "exclusive": [], "stop_on_company_reply": "on"})  # fmt: skip
+    assert PageForm(page).get("exclusive") == "on"  # exclusive unless unticked
+    saved = client.post("/sequences/new", data=form.data("save"))
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    definition = session.scalar(select(SequenceVersion.definition))
+    assert (definition["exclusive"], definition["stop_on_company_reply"]) == (False, True)
+    shown = PageForm(client.get(saved.headers["Location"]).get_data(as_text=True))
+    assert shown.getlist("exclusive") == [] and shown.get("stop_on_company_reply") == "on"

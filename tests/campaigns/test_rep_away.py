@@ -61,6 +61,8 @@ def test_an_admin_pauses_an_away_reps_cadences_until_they_are_back_and_they_resu
         assert (enrollment.state, enrollment.paused_until) == (EnrollmentState.PAUSED, back)
     reasons = session.scalars(select(LeadEvent.reason).where(LeadEvent.kind == "cadence_paused")).all()
     assert reasons == [f"rep@example.com is away: cadence paused until {back:%Y-%m-%d} 00:00 UTC"] * 2
+    page = client.get(f"/sequences/{enrollments[0].sequence_id}/enrollments/{enrollments[0].id}").get_data(as_text=True)
+    assert f"Paused until {back:%Y-%m-%d} 00:00 UTC (rep@example.com is away), then it resumes by itself." in page
 
     clock.advance(days=3)  # the follow-ups were due after two days: held
     tick(smtp_transport)

@@ -64,6 +64,8 @@ def enrollment_json(enrollment: Enrollment) -> dict[str, Any]:
         "current_step": enrollment.current_step,
         "next_run_at": enrollment.next_run_at.isoformat() if enrollment.next_run_at else None,
         "exit_reason": enrollment.exit_reason,
+        "paused_until": enrollment.paused_until.isoformat() if enrollment.paused_until else None,
+        "pause_reason": enrollment.pause_reason,
         "created_at": enrollment.created_at.isoformat(),
         "finished_at": enrollment.finished_at.isoformat() if enrollment.finished_at else None,
     }

@@ -40,7 +40,7 @@ class Outcome:
 
 
 ADVANCE = Outcome("advance")
-LEFT = Outcome("left")  # the enrollment was stopped or paused meanwhile: not the batch's to move
+LEFT = Outcome("left")  # stopped or paused meanwhile: not the batch's to move (run_claim leaves it out)
 
 
 @dataclass

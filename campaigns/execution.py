@@ -78,8 +78,6 @@ def _walk(batch: Batch, enrollment: Enrollment, lead: Lead, *, after_send: Outco
     definition = batch.definition(enrollment.version_id)
     cal = calendar_for(lead, definition.timezone or batch.settings.default_timezone)
     if after_send is not None:
-        if after_send.action == "left":
-            return "stopped meanwhile"
         step = definition.step(enrollment.current_step)  # type: ignore[arg-type]
         if after_send.action == "exit":
             _finish(batch, enrollment, lead, EnrollmentState.EXITED, after_send.reason)

@@ -22,21 +22,25 @@ from nurture.models import LeadEvent
 # The columns the step walk sets (execution._schedule, _move and enrollments.finish).
 WALKED = ("state", "exit_reason", "finished_at", "next_run_at", "claim_token", "current_step", "step_started_at")
 
+_TABLE = Enrollment.__table__
+# Only a row still active and still holding the batch's claim is written: a stop or a pause committed
+# while the batch was sending (a reply, out of office) cleared the claim and stays as it was made.
 _UPDATE = (
-    update(Enrollment.__table__)
-    .where(Enrollment.__table__.c.id == bindparam("enrollment_id"))
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("enrollment_id"), _TABLE.c.claim_token == bindparam("claimed_with"),
+           _TABLE.c.state == "active")
     .values({name: bindparam(name) for name in WALKED})
-)
+)  # fmt: skip
 
 
-def write_enrollments(session: Session, enrollments: list[Enrollment]) -> None:
-    """One executemany for the walked columns of every enrollment (the caller commits)."""
+def write_enrollments(session: Session, enrollments: list[Enrollment], claim_token: str) -> None:
+    """One executemany for the walked columns of every enrollment the claim still holds (the caller commits)."""
     if not enrollments:
         return
     rows: list[dict[str, Any]] = []
     for enrollment in enrollments:
         values = {name: getattr(enrollment, name) for name in WALKED}
-        rows.append({"enrollment_id": enrollment.id, **values})
+        rows.append({"enrollment_id": enrollment.id, "claimed_with": claim_token, **values})
         for name, value in values.items():
             set_committed_value(enrollment, name, value)  # written below: no ORM history left to flush
     session.execute(_UPDATE, rows)

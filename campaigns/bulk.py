@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,9 +14,17 @@ from campaigns.enrollments import enroll
 from campaigns.models import Sequence
 from nurture.errors import ValidationError
 from nurture.leads.query import LeadFilters, apply_filters
-from nurture.models import Lead
+from nurture.models import Lead, User
 
 CHUNK = 500
+MAX_LISTED = 1000  # refusals listed one by one; all are counted
+
+
+@dataclass(frozen=True)
+class Refusal:
+    lead_id: int
+    email: str
+    reason: str
 
 
 def bulk_enroll(
@@ -25,9 +34,12 @@ def bulk_enroll(
     *,
     now: datetime,
     by: str,
+    actor: User | None = None,
     progress: Callable[[int], None] | None = None,
+    refusals: list[Refusal] | None = None,
 ) -> Counter[str]:
-    """Enroll every lead matching ``filters``; refusals are counted by reason, never lost."""
+    """Enroll every lead matching ``filters`` (as ``actor``: enrollments.refusal's rules); refusals are
+    counted by reason, never lost, and each is listed in ``refusals`` when given (up to MAX_LISTED)."""
     outcome: Counter[str] = Counter()
     last_id = 0
     while True:
@@ -38,10 +50,13 @@ def bulk_enroll(
             break
         for lead in leads:
             try:
-                enroll(session, sequence, lead, now=now, by=by)
+                enroll(session, sequence, lead, now=now, by=by, actor=actor)
                 outcome["enrolled"] += 1
             except ValidationError as exc:
-                outcome[exc.errors.get("lead_id", "refused")] += 1
+                reason = exc.errors.get("lead_id", "refused")
+                outcome[reason] += 1
+                if refusals is not None and len(refusals) < MAX_LISTED:
+                    refusals.append(Refusal(lead.id, lead.email, reason))
         session.commit()
         last_id = leads[-1].id
         if progress:

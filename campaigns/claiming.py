@@ -17,6 +17,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from campaigns.models import Enrollment, EnrollmentState
+from campaigns.pauses import wake_due
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ def _due(now: datetime, limit: int):  # type: ignore[no-untyped-def]
 
 def claim_due(session: Session, now: datetime, limit: int, lease_seconds: float) -> Claim:
     """Claim up to ``limit`` due enrollments and commit; returns the token and ids (maybe none)."""
+    wake_due(session, now)  # pauses that ended (out of office, rep away) are due again from now
     token = secrets.token_hex(8)
     lease_until = now + timedelta(seconds=lease_seconds)
     if session.get_bind().dialect.name == "postgresql":
@@ -55,6 +57,14 @@ def claim_due(session: Session, now: datetime, limit: int, lease_seconds: float)
         )
     session.commit()
     return Claim(token, sorted(ids))
+
+
+def still_claimed(session: Session, token: str, enrollment_ids: list[int]) -> set[int]:
+    """Which of a batch's enrollments are still active under its claim (a stop or pause clears it)."""
+    if not enrollment_ids:
+        return set()
+    return set(session.scalars(select(Enrollment.id).where(
+        Enrollment.id.in_(enrollment_ids), Enrollment.claim_token == token, Enrollment.state == EnrollmentState.ACTIVE)))  # fmt: skip
 
 
 def explain_due_query(session: Session, now: datetime, limit: int) -> str:

@@ -11,6 +11,7 @@ from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from campaigns.cadence_options import parse_cadence_options
 from campaigns.planner import Delay, DelayUnit, SendWindow
 from campaigns.steps import (
     END,
@@ -262,11 +263,13 @@ def parse_definition(data: Any) -> SequenceDefinition:
     if topic is not None and (not isinstance(topic, str) or not 0 < len(topic.strip()) <= 64 or has_control_chars(topic)):
         errors["topic"] = "Text of 1 to 64 characters on one line, e.g. newsletter"
     timezone = _parse_timezone(data.get("timezone"), errors)
+    cadence = parse_cadence_options(data, errors)
     if errors:
         raise ValidationError(dict(errors))
     topic = topic.strip() if topic else None
     return SequenceDefinition(
-        tuple(steps), window, tuple(goals), tuple(rules), from_name, from_email, layout, topic=topic, timezone=timezone
+        tuple(steps), window, tuple(goals), tuple(rules), from_name, from_email, layout, topic=topic, timezone=timezone,
+        cadence=cadence,
     )
 
 

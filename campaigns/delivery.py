@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.ledger import LedgerWriter
 from campaigns.messages import build_envelope, choose_variant
-from campaigns.models import Enrollment, Send, SendState
+from campaigns.models import Enrollment, EnrollmentState, Send, SendState
 from campaigns.ratelimit import RateLimiter, Unlimited
 from campaigns.steps import EmailStep, SequenceDefinition
 from nurture.config import Settings
@@ -34,12 +34,13 @@ from nurture.webhooks.emit import emit
 class Outcome:
     """What the step loop does next: advance, wait until a time, or exit with a reason."""
 
-    action: str  # advance, wait, exit
+    action: str  # advance, wait, exit, left
     until: datetime | None = None
     reason: str = ""
 
 
 ADVANCE = Outcome("advance")
+LEFT = Outcome("left")  # stopped or paused meanwhile: not the batch's to move (run_claim leaves it out)
 
 
 @dataclass
@@ -211,6 +212,8 @@ class BatchDelivery:
             if suppressed:
                 self.ledger.settle(send.id, state=SendState.SKIPPED, last_error="address suppressed at send time")
                 return Outcome("exit", reason="Address suppressed (checked at send time)")
+            if (held := self._held_back(send)) is not None:
+                return held
             return Outcome("wait", until=self.now + timedelta(seconds=self.settings.send_lease_seconds))
         if delivery.permanent_failure:
             self.ledger.settle(send.id, state=SendState.BOUNCED, smtp_code=delivery.code, last_error=delivery.detail[:500])
@@ -221,6 +224,18 @@ class BatchDelivery:
             self.session.commit()  # no session transaction stays open while the ledger writes
             return Outcome("exit", reason=f"Hard bounce: {delivery.code}")
         return self._defer(send, delivery.code, delivery.detail)
+
+    def _held_back(self, send: Send) -> Outcome | None:
+        """The enrollment stopped or paused after the batch claimed it (a reply, out of office …): its
+        new state is the truth, so the batch leaves it alone (LEFT). An ended one's email is skipped;
+        a paused one's stays pending for when it wakes."""
+        state = self.session.scalar(select(Enrollment.state).where(Enrollment.id == send.enrollment_id))
+        self.session.commit()  # no session transaction stays open while the ledger writes
+        if state == EnrollmentState.ACTIVE:
+            return None
+        if state != EnrollmentState.PAUSED:
+            self.ledger.settle(send.id, state=SendState.SKIPPED, last_error=f"enrollment {state or 'deleted'} before the send")
+        return LEFT
 
     def _defer(self, send: Send, code: int, detail: str) -> Outcome:
         # Refused at MAIL/RCPT, no connection, or a 4xx after the claim: an attempt either way.

@@ -9,17 +9,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from campaigns.cadence_rules import cadence_refusal
+from campaigns.live import LIVE
 from campaigns.models import Enrollment, EnrollmentState, ReenrollPolicy, Sequence, SequenceKind, SequenceStatus
 from campaigns.versions import definition_of
 from nurture.errors import ValidationError
 from nurture.leads.timeline import event_row, record_event
-from nurture.models import Lead, Suppression
-
-LIVE = (EnrollmentState.ACTIVE, EnrollmentState.PAUSED)
+from nurture.models import Lead, Suppression, User
 
 
-def refusal(session: Session, sequence: Sequence, lead: Lead) -> str | None:
-    """Why ``lead`` cannot be enrolled in ``sequence`` now, or None."""
+def refusal(session: Session, sequence: Sequence, lead: Lead, actor: User | None = None) -> str | None:
+    """Why ``lead`` cannot be enrolled in ``sequence`` now (by ``actor``; None: the system), or None."""
     if sequence.status != SequenceStatus.ACTIVE:
         return f"The sequence is {sequence.status.value}, not active"
     if sequence.current_version_id is None:
@@ -34,11 +34,13 @@ def refusal(session: Session, sequence: Sequence, lead: Lead) -> str | None:
         return "Already enrolled in this sequence"
     if previous and sequence.reenroll == ReenrollPolicy.NEVER:
         return "Already went through this sequence (re-enrollment is off)"
-    return None
+    return cadence_refusal(session, sequence, lead, actor)
 
 
-def enroll(session: Session, sequence: Sequence, lead: Lead, *, now: datetime, by: str) -> Enrollment:
-    reason = refusal(session, sequence, lead)
+def enroll(
+    session: Session, sequence: Sequence, lead: Lead, *, now: datetime, by: str, actor: User | None = None
+) -> Enrollment:
+    reason = refusal(session, sequence, lead, actor)
     if reason:
         raise ValidationError({"lead_id": reason})
     definition = definition_of(session, sequence.current_version_id)  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 from campaigns.actions import run_action
 from campaigns.batch_writes import write_enrollments, write_events
 from campaigns.calendars import calendar_for
-from campaigns.claiming import Claim
+from campaigns.claiming import Claim, still_claimed
 from campaigns.conditions import condition_holds, goal_reached
 from campaigns.delivery import BatchDelivery, DueEmail, FrequencyCap, Outcome, ensure_sends
 from campaigns.enrollments import finish
@@ -194,9 +194,13 @@ def run_claim(
                 outcomes.append((item, delivery.deliver(item, cap, following)))
         finally:
             delivery.flush()  # outcomes are durable before the enrollments move past them
-            for item, outcome in outcomes:
+            # A reply, stop or pause committed during the sends cleared the claim: those stay as they are now.
+            held = still_claimed(session, claim.token, [item.enrollment.id for item, _ in outcomes])
+            moved = [(item, outcome) for item, outcome in outcomes if item.enrollment.id in held]
+            results["stopped meanwhile"] += len(outcomes) - len(moved)
+            for item, outcome in moved:
                 results[_walk(batch, item.enrollment, item.lead, after_send=outcome)] += 1
-            write_enrollments(session, [item.enrollment for item, _ in outcomes])
+            write_enrollments(session, [item.enrollment for item, _ in moved], claim.token)
             write_events(session, delivery.events + batch.events)
             session.commit()
     return results

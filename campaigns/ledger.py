@@ -1,7 +1,7 @@
 """The hot ledger statements: the claim before DATA and the outcome after it.
 
-The claim (pending → sending, refused for a suppressed address, in one
-statement) is committed right before DATA. The outcome of message i is
+The claim (pending → sending, refused for a suppressed address or an
+enrollment no longer active, in one statement) is committed right before DATA. The outcome of message i is
 committed in the same transaction as the claim of message i+1, and the last
 outcome of a batch on its own by ``flush``: one commit per message instead of
 two. A crash between a 250 and that commit leaves that one row "sending", which
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from campaigns.faults import fault_point
 from campaigns.ledger_connection import ledger_connection
 from campaigns.messages import message_id_for
-from campaigns.models import Send, SendState
+from campaigns.models import EnrollmentState, Send, SendState
 from nurture.config import Settings
 
 SENDS = Send.__table__
@@ -32,6 +32,9 @@ CLAIM = (
     "UPDATE sends SET state = {p}, lease_until = {p}, attempts = attempts + 1, message_id = {p}"
     " WHERE id = {p} AND state IN ({p}, {p})"
     " AND NOT EXISTS (SELECT 1 FROM suppressions WHERE suppressions.email = sends.rcpt_to)"
+    # A stop or pause (a reply, out of office …) committed after the batch claimed the enrollment
+    # still holds this email back: the enrollment must be active at the moment of the claim.
+    " AND EXISTS (SELECT 1 FROM enrollments WHERE enrollments.id = sends.enrollment_id AND enrollments.state = {p})"
 )
 MARK_SENT = "UPDATE sends SET state = {p}, sent_at = {p}, smtp_code = 250, last_error = NULL WHERE id = {p}"
 ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF"
@@ -57,7 +60,7 @@ class LedgerWriter:
         together with the previous message's outcome; True when the row is ours to send."""
         fault_point("before_claim", self.settings.fault)
         params = (SendState.SENDING.value, self._lease_until, message_id_for(send_id, self.settings), send_id,
-                  SendState.PENDING.value, SendState.DEFERRED.value)  # fmt: skip
+                  SendState.PENDING.value, SendState.DEFERRED.value, EnrollmentState.ACTIVE.value)  # fmt: skip
         claimed = self._commit([*self._pending, (CLAIM, params)])
         return claimed == 1
 

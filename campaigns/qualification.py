@@ -11,8 +11,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from campaigns.enrollments import enroll_named, exit_live_of_kind
-from campaigns.models import Enrollment, SequenceKind
+from campaigns.enrollments import enroll_named
+from campaigns.models import Enrollment
+from campaigns.stops import DISQUALIFIED, OPPORTUNITY_CREATED, stop_cadences
 from nurture.config import Settings
 from nurture.models import Disqualification, DisqualificationReason, Lead, Opportunity, Task, User
 from nurture.qualification.disqualify import disqualify
@@ -24,10 +25,6 @@ from nurture.qualification.resurface import due_disqualifications, resurface
 NOT_RECYCLED_NOW = (DisqualificationReason.JUNK, DisqualificationReason.BAD_TIMING)
 
 
-def exit_cadences(session: Session, lead: Lead, reason: str, now: datetime) -> int:
-    return exit_live_of_kind(session, lead, SequenceKind.CADENCE, reason, now)
-
-
 def recycle_into_nurture(session: Session, settings: Settings, lead: Lead, now: datetime, why: str) -> Enrollment | None:
     """Enroll in the configured recycle sequence; a refusal (suppressed, already enrolled …) is on the timeline."""
     if not settings.recycle_sequence:
@@ -37,7 +34,7 @@ def recycle_into_nurture(session: Session, settings: Settings, lead: Lead, now: 
 
 def qualify_lead(session: Session, lead: Lead, values: QualifyInput, *, actor: User, now: datetime) -> Opportunity:
     opportunity = qualify(session, lead, values, actor=actor, now=now)
-    exit_cadences(session, lead, f"Qualified by {actor.email}", now)
+    stop_cadences(session, lead, OPPORTUNITY_CREATED, now, f"'{opportunity.name}', qualified by {actor.email}")
     return opportunity
 
 
@@ -45,7 +42,7 @@ def disqualify_lead(
     session: Session, settings: Settings, lead: Lead, values: DisqualifyInput, *, actor: User, now: datetime
 ) -> Disqualification:
     disqualification = disqualify(session, lead, values, actor=actor, now=now)
-    exit_cadences(session, lead, f"Disqualified by {actor.email}", now)
+    stop_cadences(session, lead, DISQUALIFIED, now, f"{values.reason.value.replace('_', ' ')}, by {actor.email}")
     if values.reason not in NOT_RECYCLED_NOW:
         recycle_into_nurture(session, settings, lead, now, f"Recycled after disqualification ({values.reason.value})")
     return disqualification

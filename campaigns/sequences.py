@@ -133,7 +133,11 @@ def resume(session: Session, sequence: Sequence, now: datetime) -> int:
         if not rows:
             break
         for enrollment in rows:
-            shift = now - (enrollment.paused_at or now)
+            if enrollment.paused_until is not None and enrollment.paused_until > now:
+                continue  # the lead's own pause (out of office …) ends by itself (campaigns/pauses.py)
+            # A lead's pause that ended while the sequence was held was shifted up to its end already.
+            shift = now - (enrollment.paused_until or enrollment.paused_at or now)
+            enrollment.paused_until = enrollment.pause_reason = None
             if enrollment.next_run_at is not None:
                 enrollment.next_run_at = enrollment.next_run_at + shift
             enrollment.step_started_at = enrollment.step_started_at + shift

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from campaigns.cadence_options import CadenceOptions
 from campaigns.planner import Delay, SendWindow
 
 
@@ -95,6 +96,7 @@ class SequenceDefinition:
     topic: str | None = None
     # The timezone for leads (and their companies) that have none; None: the account's default.
     timezone: str | None = None
+    cadence: CadenceOptions = CadenceOptions()  # enrollment and stop rules (campaigns/cadence_options.py)
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:

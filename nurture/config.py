@@ -60,6 +60,8 @@ class Settings:
     inbound_max_bytes: int = 10_000_000
     soft_bounce_limit: int = 3
     soft_bounce_window_days: float = 30.0
+    # An out-of-office reply without a return date pauses the lead's cadences this many days.
+    ooo_pause_days: float = 7.0
     # Tracked opens and clicks held this long by a consumer that died are taken over by another.
     ingest_claim_idle_seconds: float = 10.0
     # Test instrumentation: "point:n" kills the worker at the n-th pass of a fault point.
@@ -97,6 +99,7 @@ class Settings:
             inbound_max_bytes=int(env.get("NURTURE_INBOUND_MAX_BYTES") or cls.inbound_max_bytes),
             soft_bounce_limit=int(env.get("NURTURE_SOFT_BOUNCE_LIMIT") or cls.soft_bounce_limit),
             soft_bounce_window_days=float(env.get("NURTURE_SOFT_BOUNCE_WINDOW_DAYS") or cls.soft_bounce_window_days),
+            ooo_pause_days=float(env.get("NURTURE_OOO_PAUSE_DAYS") or cls.ooo_pause_days),
             ingest_claim_idle_seconds=float(env.get("NURTURE_INGEST_CLAIM_IDLE_SECONDS") or cls.ingest_claim_idle_seconds),
             rate_limit_per_second=env.get("NURTURE_RATE_LIMIT_PER_SECOND") or None,
             domain_rate_limits=env.get("NURTURE_DOMAIN_RATE_LIMITS") or None,

@@ -4,7 +4,9 @@ hard bounce  → the address is suppressed everywhere, live enrollments exit, a 
 soft bounce  → counted; the address is suppressed after ``soft_bounce_limit`` within the window.
 human reply  → an engagement event that scores, a ``replied`` timeline event, and enrollments
                whose sequence has a "replied" goal exit with the reason "replied".
-out of office→ a timeline event carrying the return date (for cadences to pause on later).
+               Cadences stop on any reply (campaigns/stops.py), and a company's on a colleague's when they ask.
+out of office→ a timeline event carrying the return date; the lead's cadences pause until then
+               (or NURTURE_OOO_PAUSE_DAYS) and resume by themselves (campaigns/pauses.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from sqlalchemy.orm import Session
 from campaigns.enrollments import LIVE, exit_live_enrollments, finish
 from campaigns.inbound.matching import Match
 from campaigns.models import Enrollment, EnrollmentState
+from campaigns.pauses import out_of_office as pause_out_of_office
+from campaigns.stops import reply_stops
 from campaigns.versions import definition_of
 from nurture.config import Settings
 from nurture.leads.timeline import record_event
@@ -93,8 +97,8 @@ def _stops_on_reply(session: Session, enrollment: Enrollment, cache: dict[int, b
 
 def human_reply(session: Session, inbound: InboundMessage, classification: Classification, match: Match, now: datetime) -> list[str]:
     lead = match.lead
-    if lead is None:
-        return []
+    if lead is None:  # not a lead of ours; still someone at a lead's company, maybe
+        return reply_stops(session, None, classification.sender, now)
     send = match.send
     replied_to = session.get(Enrollment, send.enrollment_id) if send is not None else None
     # What cadences will need to stop on any reply: which message, enrollment and sequence it answers.
@@ -116,10 +120,12 @@ def human_reply(session: Session, inbound: InboundMessage, classification: Class
         if _stops_on_reply(session, enrollment, cache):
             finish(session, enrollment, lead, EnrollmentState.EXITED, REPLIED, now)
             done.append(f"enrollment {enrollment.id} exited (replied)")
-    return done
+    return done + reply_stops(session, lead, classification.sender, now)
 
 
-def out_of_office(session: Session, inbound: InboundMessage, classification: Classification, match: Match) -> list[str]:
+def out_of_office(
+    session: Session, settings: Settings, inbound: InboundMessage, classification: Classification, match: Match, now: datetime
+) -> list[str]:
     lead = match.lead
     if lead is None:
         return []
@@ -129,7 +135,8 @@ def out_of_office(session: Session, inbound: InboundMessage, classification: Cla
         {"return_on": back.isoformat() if back else None, "inbound_message_id": inbound.id,
          "send_id": match.send.id if match.send is not None else None},
     )  # fmt: skip
-    return [f"lead {lead.id}: out of office noted"]
+    paused = pause_out_of_office(session, lead, back, settings.ooo_pause_days, now)
+    return [f"lead {lead.id}: out of office noted, {paused} cadence(s) paused"]
 
 
 def act(
@@ -147,5 +154,5 @@ def act(
     if classification.kind == InboundKind.HUMAN_REPLY:
         return human_reply(session, inbound, classification, match, now)
     if classification.kind == InboundKind.OUT_OF_OFFICE:
-        return out_of_office(session, inbound, classification, match)
+        return out_of_office(session, settings, inbound, classification, match, now)
     return []

@@ -55,7 +55,15 @@ def find_send(session: Session, settings: Settings, ids: list[str]) -> Send | No
 
 
 def _lead_by_email(session: Session, address: str) -> Lead | None:
-    return session.scalar(select(Lead).where(Lead.email == address.lower())) if address else None
+    """The lead with this address, else the lead we last wrote to at it (any of its addresses: one it
+    had before its email changed is still its own)."""
+    if not address:
+        return None
+    lead = session.scalar(select(Lead).where(Lead.email == address.lower()))
+    if lead is None:
+        lead_id = session.scalar(select(Send.lead_id).where(Send.rcpt_to == address.lower()).order_by(Send.id.desc()).limit(1))
+        lead = session.get(Lead, lead_id) if lead_id is not None else None
+    return lead
 
 
 def match(session: Session, settings: Settings, message: Message, raw: bytes, classification: Classification) -> Match:

@@ -38,6 +38,13 @@ class Enrollment(Base):
             sqlite_where=text("state IN ('active', 'paused')"),
             postgresql_where=text("state IN ('active', 'paused')"),
         ),
+        # Pauses with an end (out of office, a rep away): the claim wakes them when it comes.
+        Index(
+            "ix_enrollments_pause_ends",
+            "paused_until",
+            sqlite_where=text("state = 'paused'"),
+            postgresql_where=text("state = 'paused'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,3 +64,7 @@ class Enrollment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     paused_at: Mapped[datetime | None]
+    # A pause of this lead's enrollment (not of the whole sequence) that ends by itself; its steps
+    # were shifted by the pause when it began, so waking is a state change only (campaigns/pauses.py).
+    paused_until: Mapped[datetime | None]
+    pause_reason: Mapped[str | None] = mapped_column(String(200))

@@ -31,6 +31,7 @@ class Send(Base):
     __table_args__ = (
         UniqueConstraint("enrollment_id", "version_id", "step_id"),
         Index("ix_sends_lead_id_sent_at", "lead_id", "sent_at"),
+        Index("ix_sends_rcpt_to", "rcpt_to"),  # a reply from an address a lead had before (inbound matching)
         Index(
             "ix_sends_sending_lease",
             "lease_until",

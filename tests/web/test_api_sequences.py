@@ -8,7 +8,7 @@ from campaigns.models import Enrollment, Sequence, SequenceVersion
 from nurture.leads.capture import create_lead
 from nurture.leads.validation import validate_lead_input
 from nurture.mail.suppression import suppress
-from nurture.models import Role
+from nurture.models import Lead, Role
 from tests.conftest import bearer
 
 DEFINITION = {
@@ -89,7 +89,9 @@ def test_bulk_enrollment_from_a_filter_counts_refusals_by_reason(client, session
     session.commit()
     response = client.post(f"/api/v1/sequences/{sequence_id}/enrollments", json={"filter": {"source": "webinar"}}, headers=bearer(marketer))
     assert response.status_code == 200
-    assert response.json == {"enrolled": 4, "refused": {"The address is suppressed (unsubscribed)": 1}}
+    w0 = session.scalar(select(Lead.id).where(Lead.email == "w0@example.com"))
+    assert response.json == {"enrolled": 4, "refused": {"The address is suppressed (unsubscribed)": 1},
+                             "refusals": [{"lead_id": w0, "email": "w0@example.com", "reason": "The address is suppressed (unsubscribed)"}]}  # fmt: skip
     assert session.scalar(select(func.count()).select_from(Enrollment)) == 4
     bad = client.post(f"/api/v1/sequences/{sequence_id}/enrollments", json={"filter": {"source": "moon"}}, headers=bearer(marketer))
     assert bad.status_code == 422 and "source" in bad.json["errors"]

@@ -20,3 +20,6 @@ blueprints = [
     auth_bp, today_bp, leads_bp, hot_leads_bp, qualification_bp, opportunities_bp, users_bp, imports_bp, forms_bp, sequences_bp,
     outbox_bp, inbound_bp, scoring_bp, routing_bp, webhooks_bp,
 ]  # fmt: skip
+from nurture.web.admin.cadence_enroll import bp as cadence_enroll_bp  # noqa: E402
+
+blueprints.append(cadence_enroll_bp)

@@ -1,4 +1,5 @@
-"""Admin: lead routing — reps' weight, capacity, manager and away; ordered territories. Reps set their own away."""
+"""Admin: lead routing — reps' weight, capacity, manager and away (and what happens to their work meanwhile);
+ordered territories. Reps set their own away."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
+from campaigns.rep_away import apply_away, back_early
 from nurture.db.base import utcnow
 from nurture.errors import ValidationError
 from nurture.handoff.territories import list_territories, move_territory, save_territory
@@ -60,10 +62,10 @@ def update_rep(user_id: int) -> Any:
     rep = session.get(User, user_id)
     if rep is None or rep.role != Role.REP:
         abort(404)
-    values = _posted(("routing_weight", "capacity", "manager_user_id", "away", "away_until"))
+    values = _posted(("routing_weight", "capacity", "manager_user_id", "away", "away_until", "while_away", "reassign_to"))
     errors: dict[str, str] = {}
-    for change in (lambda: set_routing(session, rep, values),
-                   lambda: set_away(rep, bool(values["away"]), values["away_until"], actor=_me(), now=utcnow())):  # fmt: skip
+    done: list[str] = []
+    for change in (lambda: set_routing(session, rep, values), lambda: done.append(_set_away(rep, values))):
         try:
             change()
         except ValidationError as exc:
@@ -72,8 +74,20 @@ def update_rep(user_id: int) -> Any:
         session.rollback()
         return _render_index(rep.id, values, errors, 422)
     session.commit()
-    flash(f"Routing for {rep.email} saved.", "success")
+    flash(" ".join([f"Routing for {rep.email} saved.", *filter(None, done)]), "success")
     return redirect(url_for("admin_routing.index"))
+
+
+def _set_away(rep: User, values: dict[str, str]) -> str:
+    """Away or back, and what happens to the rep's work meanwhile (campaigns/rep_away.py); in words."""
+    session, now = db(), utcnow()
+    was_away = rep.is_away(now)
+    set_away(rep, bool(values["away"]), values["away_until"], actor=_me(), now=now)
+    if rep.is_away(now):
+        return apply_away(session, rep, values.get("while_away") or "keep", values.get("reassign_to", ""), actor=_me(), now=now)
+    if was_away and (resumed := back_early(session, rep, now)):
+        return f"{resumed} paused cadence enrollment(s) resumed."
+    return ""
 
 
 def _me() -> User:
@@ -86,15 +100,16 @@ def me() -> Any:
     session = db()
     user = _me()
     if request.method == "GET":
-        return render_template("web/routing/me.html", user=user, values=_rep_values(user), errors={}, now=utcnow())
-    values = _posted(("away", "away_until"))
+        return render_template("web/routing/me.html", user=user, values=_rep_values(user), errors={}, now=utcnow(), reps=_reps())
+    values = _posted(("away", "away_until", "while_away", "reassign_to"))
     try:
-        set_away(user, bool(values["away"]), values["away_until"], actor=user, now=utcnow())
+        done = _set_away(user, values)
     except ValidationError as exc:
         session.rollback()
-        return render_template("web/routing/me.html", user=user, values=values, errors=exc.errors, now=utcnow()), 422
+        return render_template("web/routing/me.html", user=user, values=values, errors=exc.errors, now=utcnow(), reps=_reps()), 422
     session.commit()
-    flash("You are away: no new leads come to you." if user.away else "You are available for new leads.", "success")
+    flash(" ".join(filter(None, ["You are away: no new leads come to you." if user.away else "You are available for new leads.", done])),
+          "success")  # fmt: skip
     return redirect(url_for("admin_routing.me"))
 
 

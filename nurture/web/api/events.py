@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import jsonify
 
+from campaigns.stops import MEETING_BOOKED, stop_cadences
 from nurture.db.base import utcnow
 from nurture.leads.activity import record_activity, validate_activity
 from nurture.models import ActivityEvent, Role
@@ -28,6 +29,8 @@ def create_event() -> Any:
     session = db()
     activity = validate_activity(session, json_object(), utcnow())
     event = record_activity(session, activity, api_user())
+    if activity.kind == "meeting_booked":  # the lead said yes: its cadences have done their work
+        stop_cadences(session, activity.lead, MEETING_BOOKED, utcnow(), f"reported by {api_user().email}")
     session.commit()
     response = jsonify(activity_json(event))
     response.status_code = 201

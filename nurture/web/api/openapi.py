@@ -137,6 +137,7 @@ def document() -> dict[str, Any]:
             },
             "/api/v1/events": {
                 "post": {"summary": "Record engagement outside email for a lead: a page visit, a form elsewhere, a meeting booked",
+                         "description": "A meeting_booked also stops the lead's live cadences (reason on its timeline).",
                          "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ActivityInput")}}},
                          "responses": {"201": _json(_ref("Activity"), "Recorded"), "415": {"$ref": "#/components/responses/Invalid"}, **ERRORS}},
             },
@@ -160,6 +161,9 @@ def document() -> dict[str, Any]:
                 "parameters": [SEQUENCE_ID],
                 "get": {"summary": "Enrollments", "parameters": [{"name": "state", "in": "query", "schema": {"type": "string"}}, *PAGE], "responses": {"200": _json({"type": "object"}, "Enrollments"), **ERRORS}},
                 "post": {"summary": "Enroll one lead ({lead_id}) or every lead matching a filter ({filter})",
+                         "description": "Refused (422 for one lead; counted in `refused` and listed in `refusals` for a filter, with the reason): "
+                                        "unsubscribed, bounced or suppressed addresses; a lead owned by another rep when a rep enrolls; "
+                                        "a lead already in another live cadence, unless one of the two sets `\"exclusive\": false` in its definition.",
                          "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
                              {"type": "object", "properties": {"lead_id": {"type": "integer"}}, "required": ["lead_id"], "additionalProperties": False},
                              {"type": "object", "properties": {"filter": {"type": "object"}}, "required": ["filter"], "additionalProperties": False}]}}}},

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import jsonify, request, url_for
 
+from campaigns.stops import OPPORTUNITY_CREATED, stop_cadences
 from nurture.db.base import utcnow
 from nurture.errors import ValidationError
 from nurture.models import Lead, Opportunity, Role
@@ -53,7 +54,9 @@ def create() -> Any:
         raise ValidationError({"contact_lead_id": "No lead with this id"})
     if not may_work_lead(user, lead):
         return error_response(403, {"authorization": "Reps create opportunities for their own leads"})
-    opportunity = create_opportunity(session, lead, values, actor=user, now=utcnow(), reason=f"Created via API by {user.email}")
+    now = utcnow()
+    opportunity = create_opportunity(session, lead, values, actor=user, now=now, reason=f"Created via API by {user.email}")
+    stop_cadences(session, lead, OPPORTUNITY_CREATED, now, f"'{opportunity.name}' by {user.email}")
     session.commit()
     response = jsonify(opportunity_json(opportunity))
     response.status_code = 201

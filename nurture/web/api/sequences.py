@@ -7,7 +7,7 @@ from typing import Any
 from flask import jsonify, request, url_for
 from sqlalchemy import func, select
 
-from campaigns.bulk import bulk_enroll
+from campaigns.bulk import Refusal, bulk_enroll
 from campaigns.enrollments import enroll
 from campaigns.models import Enrollment, EnrollmentState, Sequence, SequenceStatus, SequenceVersion
 from campaigns.sequences import activate, archive, create_sequence, pause, resume, update_sequence
@@ -64,6 +64,8 @@ def enrollment_json(enrollment: Enrollment) -> dict[str, Any]:
         "current_step": enrollment.current_step,
         "next_run_at": enrollment.next_run_at.isoformat() if enrollment.next_run_at else None,
         "exit_reason": enrollment.exit_reason,
+        "paused_until": enrollment.paused_until.isoformat() if enrollment.paused_until else None,
+        "pause_reason": enrollment.pause_reason,
         "created_at": enrollment.created_at.isoformat(),
         "finished_at": enrollment.finished_at.isoformat() if enrollment.finished_at else None,
     }
@@ -162,14 +164,16 @@ def create_enrollment(sequence_id: int) -> Any:
         if not isinstance(body["filter"], dict) or set(body) != {"filter"}:
             raise ValidationError({"filter": "An object of lead filters (q, source, lifecycle_stage, …), alone"})
         filters, _page, _per_page = parse_lead_filters({k: str(v) for k, v in body["filter"].items()})
-        outcome = bulk_enroll(session, sequence, filters, now=utcnow(), by=by)
-        return jsonify({"enrolled": outcome.pop("enrolled", 0), "refused": dict(outcome)})
+        refusals: list[Refusal] = []
+        outcome = bulk_enroll(session, sequence, filters, now=utcnow(), by=by, actor=api_user(), refusals=refusals)
+        return jsonify({"enrolled": outcome.pop("enrolled", 0), "refused": dict(outcome),
+                        "refusals": [{"lead_id": r.lead_id, "email": r.email, "reason": r.reason} for r in refusals]})  # fmt: skip
     if set(body) != {"lead_id"} or not isinstance(body["lead_id"], int) or isinstance(body["lead_id"], bool):
         raise ValidationError({"lead_id": "Give the lead's id (a number), or a filter"})
     lead = session.get(Lead, body["lead_id"])
     if lead is None:
         raise ValidationError({"lead_id": "No lead with this id"})
-    enrollment = enroll(session, sequence, lead, now=utcnow(), by=by)
+    enrollment = enroll(session, sequence, lead, now=utcnow(), by=by, actor=api_user())
     session.commit()
     response = jsonify(enrollment_json(enrollment))
     response.status_code = 201

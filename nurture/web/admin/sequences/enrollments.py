@@ -91,7 +91,10 @@ def enrollment(sequence_id: int, enrollment_id: int) -> Any:
     planned = []
     if enrollment.state in LIVE and enrollment.current_step:
         # A paused enrollment is planned as if resumed now: resuming shifts it by the time it was held.
+        # A lead's own pause (out of office, rep away) was shifted when it began and ends at paused_until.
         held = now - enrollment.paused_at if enrollment.state == EnrollmentState.PAUSED and enrollment.paused_at else timedelta(0)
+        if enrollment.paused_until is not None:
+            held = timedelta(0)
         not_before = max(now, (enrollment.next_run_at or now) + held)
 
         def choose(branch: BranchStep) -> str:

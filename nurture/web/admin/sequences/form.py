@@ -61,6 +61,7 @@ def blank_values() -> dict[str, Any]:
         "name": "", "kind": "nurture", "reenroll": "never", "layout": "", "from_name": "", "from_email": "",
         "timezone": "", "topic": "", "days": ["tue", "wed", "thu"], "start": "09:00", "end": "17:00", "skip_holidays": True,
         "goals": dict.fromkeys(GOAL_FLAGS, False) | {"stage": ""}, "entry_rules": [], "steps": [],
+        "exclusive": True, "stop_on_company_reply": False,
     }  # fmt: skip
 
 
@@ -121,6 +122,8 @@ def values_from_definition(name: str, kind: str, reenroll: str, definition: dict
         "skip_holidays": bool(window.get("skip_holidays", True)), "goals": goals,
         "entry_rules": [{k: _text(rule.get(k)) for k in RULE_FIELDS} for rule in definition.get("entry_rules") or []],
         "steps": [_step_values(step) for step in definition.get("steps") or []],
+        "exclusive": definition.get("exclusive", True) is not False,
+        "stop_on_company_reply": definition.get("stop_on_company_reply") is True,
     }  # fmt: skip
 
 
@@ -149,6 +152,8 @@ def values_from_post(form: MultiDict[str, str]) -> dict[str, Any]:
         "goals": {flag: form.get(f"goal_{flag}") == "on" for flag in GOAL_FLAGS} | {"stage": form.get("goal_stage", "")},
         "entry_rules": rules,
         "steps": steps,
+        "exclusive": form.get("exclusive") == "on",
+        "stop_on_company_reply": form.get("stop_on_company_reply") == "on",
     }
 
 
@@ -211,6 +216,11 @@ def definition_from_values(values: dict[str, Any]) -> dict[str, Any]:
             definition[key] = values[key].strip()
     if values["layout"].strip():
         definition["layout"] = values["layout"]
+    if values["kind"] == "cadence":  # campaigns/cadence_options.py; written only when not the default
+        if not values.get("exclusive", True):
+            definition["exclusive"] = False
+        if values.get("stop_on_company_reply"):
+            definition["stop_on_company_reply"] = True
     if values["days"] or values["start"] or values["end"]:
         definition["send_window"] = {
             "days": values["days"] or list(DAYS),

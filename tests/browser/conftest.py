@@ -5,11 +5,16 @@ driven by Debian's headless Chromium through Playwright.
 Write a browser test like this (the lead's story, Playwright's auto-waiting, no sleeps):
 
     def test_rep_sees_today(live_app, open_page, shoot):
-        rep = live_app.account(Role.REP)
-        page = open_page()
-        login(page, rep)                       # through the real login form
+        page = open_page(as_=Role.REP)         # signed in through the real login form (once per role and run)
+        page.goto("/today/")
         expect(page.get_by_role("heading", name="Today")).to_be_visible()
         shoot(page, "today")                   # tests/browser/screenshots/<test>-<backend>-today.png
+
+`live_app.person(Role.REP)` is that user (email, password, API token); `live_app.account(role)` makes a new
+one and `login(page, person)` signs it in; `live_app.lead(email, **fields)` adds a lead; `live_app.smtp.received`
+is what the SMTP server got; `open_page(viewport=PHONE)` opens a phone-sized page. The tests share one
+database per backend: give what you create unique emails. `on_one_backend` (tests/browser/backends.py) runs
+a test whose story does not depend on the database on PostgreSQL only (SQLite when there is none).
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from nurture.models import Role
 from tests.browser.chromium import ARGS, EXECUTABLE, LAPTOP, TIMEOUT_MS
 from tests.browser.live_app import LiveApp, running_app
+from tests.browser.login import login
 from tests.databases import backends
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -50,7 +57,9 @@ def open_page(chromium: Browser, live_app: LiveApp, request: pytest.FixtureReque
     """Open a page in a fresh browser context (its own cookies) at a viewport; a failed test leaves a screenshot."""
     pages: list[Page] = []
 
-    def open_(viewport: dict[str, int] = LAPTOP, **options: Any) -> Page:
+    def open_(viewport: dict[str, int] = LAPTOP, *, as_: Role | None = None, **options: Any) -> Page:
+        if as_ is not None:
+            options["storage_state"] = _signed_in(chromium, live_app, as_)
         context = chromium.new_context(viewport=viewport, base_url=live_app.url, **options)
         context.set_default_timeout(TIMEOUT_MS)
         pages.append(context.new_page())
@@ -62,6 +71,17 @@ def open_page(chromium: Browser, live_app: LiveApp, request: pytest.FixtureReque
         if failed:
             page.screenshot(path=_path(request, f"failed-{number}"), full_page=True)
         page.context.close()
+
+
+def _signed_in(chromium: Browser, live_app: LiveApp, role: Role) -> Any:
+    """The cookies of ``live_app.person(role)`` after logging in through the form, once per role and backend."""
+    if role not in live_app.signed_in:
+        context = chromium.new_context(base_url=live_app.url)
+        context.set_default_timeout(TIMEOUT_MS)
+        login(context.new_page(), live_app.person(role))
+        live_app.signed_in[role] = context.storage_state()
+        context.close()
+    return live_app.signed_in[role]
 
 
 @pytest.fixture

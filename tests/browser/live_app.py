@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,14 @@ class LiveApp:
     backend: str
     engine: Engine
     smtp: SmtpSink
+    people: dict[Role, Person] = field(default_factory=dict)
+    signed_in: dict[Role, Any] = field(default_factory=dict)  # a browser's cookies after logging in, per role
+
+    def person(self, role: Role) -> Person:
+        """The one user of ``role`` that the tests share (creating a user hashes a password: slow on purpose)."""
+        if role not in self.people:
+            self.people[role] = self.account(role)
+        return self.people[role]
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)

@@ -34,8 +34,9 @@ def test_marketer_builds_previews_test_sends_activates_and_enrolls(live_app, ope
     page.get_by_role("button", name="Branch", exact=True).click()
     expect(page.get_by_text("Added a branch step at the end.")).to_be_visible()
     page.get_by_role("button", name="Email", exact=True).click()
-    expect(page.get_by_text("Added a email step at the end.")).to_be_visible()
+    expect(page.get_by_text("Added an email step at the end.")).to_be_visible()
     page.locator("#steps-1-cond_type").select_option("opened")
+    expect(page.get_by_label("Lead field")).to_be_hidden()  # sequence_builder.js shows only the chosen condition's fields
     page.locator("#steps-1-cond_step").select_option("email-1")
     page.locator("#steps-1-then").select_option("email-2")
     page.locator("#steps-1-else").select_option("end")

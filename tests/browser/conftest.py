@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 from nurture.models import Role
 from tests.browser.chromium import ARGS, EXECUTABLE, LAPTOP, TIMEOUT_MS
@@ -85,12 +85,12 @@ def _signed_in(chromium: Browser, live_app: LiveApp, role: Role) -> Any:
 
 
 @pytest.fixture
-def shoot(request: pytest.FixtureRequest) -> Callable[[Page, str], Path]:
-    """Save a full-page screenshot named after the test, its backend and ``name``."""
+def shoot(request: pytest.FixtureRequest) -> Callable[[Page | Locator, str], Path]:
+    """Save a screenshot of the whole page (or of one element) named after the test, its backend and ``name``."""
 
-    def shoot_(page: Page, name: str) -> Path:
+    def shoot_(target: Page | Locator, name: str) -> Path:
         path = _path(request, name)
-        page.screenshot(path=path, full_page=True)
+        target.screenshot(path=path, **({"full_page": True} if isinstance(target, Page) else {}))
         return path
 
     return shoot_

@@ -21,7 +21,7 @@ def nav_links(page: Page) -> list[str]:
     return page.get_by_role("navigation").first.get_by_role("link").all_inner_texts()
 
 
-def test_each_role_lands_on_its_own_home_and_sees_its_own_navigation(live_app, open_page):
+def test_each_role_lands_on_its_own_home_and_sees_its_own_navigation(live_app, open_page, shoot):
     for role, heading, present, absent in (
         (Role.ADMIN, "Leads", {"Users", "Sequences", "Today", "Routing"}, set()),
         (Role.MARKETER, "Sequences", {"Leads", "Sequences", "Import"}, {"Users", "Routing", "Availability"}),
@@ -32,6 +32,7 @@ def test_each_role_lands_on_its_own_home_and_sees_its_own_navigation(live_app, o
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         links = set(nav_links(page))
         assert present <= links and not absent & links, (role, links)
+        shoot(page, f"{role.value}-home")
 
 
 def test_a_wrong_password_is_an_alert_and_keeps_the_email(live_app, open_page):

@@ -43,6 +43,7 @@ def test_marketer_builds_previews_test_sends_activates_and_enrolls(live_app, ope
     fill_email(page, 2, "The recording, {{ lead.first_name }}", "<p>Here is the recording.</p>")
     expect(page.locator("#steps-0-variants-0-subject")).to_have_value("Welcome, {{ lead.first_name }}")  # typed input kept
     shoot(page, "builder")
+    shoot(page.locator("section[aria-labelledby=steps-heading]"), "builder-steps")
     page.get_by_role("button", name="Save").first.click()
     expect(page.get_by_role("status").filter(has_text="created as a draft")).to_be_visible()
     expect(page.locator("ol.steps > li")).to_have_count(3)

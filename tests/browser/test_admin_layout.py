@@ -17,6 +17,11 @@ pytestmark = on_one_backend
 LIST_PAGES = ("/leads/", "/sequences/", "/opportunities/", "/hot-leads/", "/forms/", "/outbox/", "/inbound/")
 
 
+UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+    .filter(el => !el.labels.length && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+    .map(el => el.name || el.id)"""
+
+
 def nav_links(page: Page) -> list[str]:
     return page.get_by_role("navigation").first.get_by_role("link").all_inner_texts()
 
@@ -58,15 +63,16 @@ def test_the_keyboard_reaches_the_content_first_with_a_visible_focus(live_app, o
     expect(page.locator("#content")).to_be_focused()
 
 
-def test_list_pages_fit_a_phone_screen(live_app, open_page, shoot):
+def test_admin_pages_fit_a_phone_screen_and_label_every_field(live_app, open_page, shoot):
     domain = f"{secrets.token_hex(4)}.example.com"
     live_app.lead(f"maximiliane.very-long-address-for-a-phone@{domain}", first_name="Maximiliane", last_name="Oberhuber-Lindqvist")
     page = open_page(viewport=PHONE, as_=Role.ADMIN)
-    for path in LIST_PAGES + ("/today/", "/users/"):
+    for path in LIST_PAGES + ("/today/", "/users/", "/sequences/new", "/forms/new", "/imports/new"):
         page.goto(path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} is {overflow}px wider than a phone"
+        assert page.evaluate(UNLABELLED) == [], path
         if path == "/leads/":
             shoot(page, "leads-phone")
 

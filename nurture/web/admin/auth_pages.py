@@ -16,7 +16,7 @@ from nurture.web.db import db
 
 bp = Blueprint("admin_auth", __name__)
 
-HOME_BY_ROLE = {Role.ADMIN: "admin_leads.index", Role.MARKETER: "admin_leads.index", Role.REP: "admin_today.index"}
+HOME_BY_ROLE = {Role.ADMIN: "admin_leads.index", Role.MARKETER: "admin_sequences.index", Role.REP: "admin_today.index"}
 
 
 def _safe_next(target: str | None) -> str | None:

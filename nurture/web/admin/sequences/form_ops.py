@@ -26,7 +26,8 @@ def apply_op(values: dict[str, Any], op: str) -> str | None:
     steps: list[dict[str, Any]] = values["steps"]
     if (m := re.fullmatch(r"add-(\w+)", op)) and m.group(1) in STEP_KINDS:
         steps.append(blank_step(m.group(1), {s["id"] for s in steps}))
-        return f"Added a {m.group(1)} step at the end."
+        article = "an" if m.group(1)[0] in "aeiou" else "a"
+        return f"Added {article} {m.group(1)} step at the end."
     if m := re.fullmatch(r"(up|down|remove)-(\d+)", op):
         index = int(m.group(2))
         if index >= len(steps):

@@ -33,6 +33,7 @@ from nurture.models import (
     PipelineStage,
     StageOutcome,
 )
+from nurture.reports.table import spreadsheet_safe as _safe
 
 REASONS = [r.value for r in DisqualificationReason]
 COUNTS = ("leads", "mqls", "sales_accepted", "disqualified", "bad_timing_returns", "opportunities", "won")
@@ -163,7 +164,3 @@ def to_csv(report: LeadQuality) -> str:
                          r.disqualified, *(r.disqualified_by_reason[x] for x in REASONS), r.bad_timing_returns])  # fmt: skip
     return out.getvalue()
 
-
-def _safe(text: str) -> str:
-    """Campaign names come from the public: never let a spreadsheet run them as formulas."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -9,6 +9,7 @@ from nurture.web.admin.leads import bp as leads_bp
 from nurture.web.admin.opportunities import bp as opportunities_bp
 from nurture.web.admin.outbox import bp as outbox_bp
 from nurture.web.admin.qualification import bp as qualification_bp
+from nurture.web.admin.reports import bp as reports_bp
 from nurture.web.admin.routing import bp as routing_bp
 from nurture.web.admin.scoring import bp as scoring_bp
 from nurture.web.admin.sequences import bp as sequences_bp
@@ -20,3 +21,4 @@ blueprints = [
     auth_bp, today_bp, leads_bp, hot_leads_bp, qualification_bp, opportunities_bp, users_bp, imports_bp, forms_bp, sequences_bp,
     outbox_bp, inbound_bp, scoring_bp, routing_bp, webhooks_bp,
 ]  # fmt: skip
+blueprints.append(reports_bp)

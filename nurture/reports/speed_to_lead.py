@@ -68,7 +68,13 @@ def speed_to_lead_report(counts: dict[int, tuple[int, int, float]], period: Peri
     summary = {"handed_over": handed, "touched": handed - untouched, "not_touched": untouched, "sla_breaches": breaches,
                "breach_rate": rate(breaches, handed), "average_minutes_to_touch": average}  # fmt: skip
     notes = [f"{handed} leads handed to sales in the period, {breaches} SLA breaches"
-             + (f"; first touch after {average} minutes on average." if average is not None else ".")]  # fmt: skip
+             + (f"; first touch after {_duration(average)} on average." if average is not None else ".")]  # fmt: skip
     table = Table("distribution", "Time from sales-ready to first touch", COLUMNS, rows,
                   Chart("bucket", ("within_sla", "breached"), stacked=True))  # fmt: skip
     return Report("speed-to-lead", "Speed to lead", period, [table], notes, summary)
+
+
+def _duration(minutes: float) -> str:
+    if minutes < 120:
+        return f"{minutes:.0f} minutes"
+    return f"{minutes / 60:.1f} hours" if minutes < 48 * 60 else f"{minutes / 1440:.1f} days"

@@ -53,11 +53,14 @@ class Table:
             values = [None if row[key] is None else round(float(row[key]) * scale, 1) for row in rows]
             datasets.append({"label": labels[key].label, "data": values})
         axis = {"stacked": self.chart.stacked, "beginAtZero": True}
+        counts = all(labels[key].kind == "count" for key in self.chart.value_keys)
+        values = {**axis, "ticks": {"precision": 0}} if counts else {**axis, "title": {"display": True, "text": "%"}}
+        x, y = (values, axis) if self.chart.horizontal else (axis, values)
         return {
             "type": "bar",
             "data": {"labels": [str(row[self.chart.label_key]) for row in rows], "datasets": datasets},
             "options": {"indexAxis": "y" if self.chart.horizontal else "x", "animation": False, "maintainAspectRatio": False,
-                        "scales": {"x": axis, "y": axis}},
+                        "scales": {"x": x, "y": y}},
         }  # fmt: skip
 
     def as_dict(self) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from nurture.models import Role
 from nurture.reports.deals import DealThresholds, deal_counts, deals_report
 from nurture.reports.disqualifications import disqualifications_report
 from nurture.reports.funnel import funnel_report
-from nurture.reports.lead_quality import lead_quality
+from nurture.reports.lead_quality import LeadQuality, lead_quality
 from nurture.reports.marketing_vs_sales import marketing_vs_sales_report
 from nurture.reports.period import Period
 from nurture.reports.speed_to_lead import speed_counts, speed_to_lead_report
@@ -47,7 +47,7 @@ class ReportSpec:
     build: Callable[[Context], Report]
 
 
-def _quality(context: Context):  # type: ignore[no-untyped-def]
+def _quality(context: Context) -> LeadQuality:
     return lead_quality(context.session, context.period.start, context.period.end)
 
 

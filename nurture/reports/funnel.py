@@ -2,6 +2,7 @@
 conversion rate between each stage and the next.
 
 No query of its own: the lead-quality report's counts for the leads created in the period, shaped.
+Opportunities count deals (several per lead possible), so SQL → opportunity may pass 100%.
 """
 
 from __future__ import annotations
@@ -55,5 +56,7 @@ def funnel_report(quality: LeadQuality, period: Period) -> Report:
         [{"source": r.source, "campaign": r.campaign or NO_CAMPAIGN, **_rates(r)} for r in quality.by_campaign],
     )  # fmt: skip
     notes = [f"Leads created in the period and how far they got so far. The campaign is the lead's source detail; "
-             f"{total['leads']} leads, {total['won']} won."]  # fmt: skip
+             f"{total['leads']} leads, {total['won']} won.",
+             "Opportunities and wins count deals, with the source they had when opened (a lead may have more than "
+             "one: a lost deal that comes back is a new one), so a rate may pass 100%."]  # fmt: skip
     return Report("funnel", "Funnel", period, [overall, by_source, by_campaign], notes, {"total": total})

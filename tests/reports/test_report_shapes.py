@@ -9,8 +9,10 @@ from decimal import Decimal
 
 import pytest
 
+from nurture.config import Settings
 from nurture.errors import ValidationError
 from nurture.models import StageOutcome
+from nurture.reports.catalog import thresholds
 from nurture.reports.deals import BALANCED, DEEPER, VOLUME, DealThresholds, advice, deals_report
 from nurture.reports.disqualifications import disqualifications_report
 from nurture.reports.funnel import funnel_report
@@ -129,3 +131,11 @@ def test_deals_keep_currencies_apart_and_export_every_table_as_csv():
     assert [line[0] for line in lines[1:]] == ["by_currency", "by_currency", "by_source", "by_source", "by_source"]
     assert any(line[lines[0].index("source")] == "'=cmd" for line in lines)  # never a spreadsheet formula
     assert report.as_dict()["summary"]["by_currency"]["EUR"]["average_deal_size"] == 17214.29
+
+
+def test_the_deal_size_thresholds_come_from_the_environment():
+    env = {"NURTURE_DATABASE_URL": "sqlite://", "NURTURE_SECRET_KEY": "k"}
+    assert thresholds(Settings.from_env(env)) == DealThresholds(Decimal(10_000), Decimal(1_000))
+    custom = thresholds(Settings.from_env(env | {"NURTURE_DEAL_SIZE_HIGH": "50000", "NURTURE_DEAL_SIZE_LOW": "2500.5"}))
+    assert custom == DealThresholds(Decimal(50_000), Decimal("2500.5"))
+    assert advice(5, 0, Decimal(5 * 40_000), custom)[0] == BALANCED  # 40,000 is "high" only under the default

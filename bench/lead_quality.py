@@ -18,12 +18,14 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import Engine, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from nurture.models import Disqualification, DisqualificationReason, Lead, LeadSource, Opportunity, PipelineStage  # noqa: E402
@@ -74,25 +76,35 @@ def timed(session: Session, start: datetime | None, end: datetime | None) -> tup
     return statistics.median(runs), report.total.leads
 
 
+@contextmanager
+def seeded_database(backend: str, leads: int) -> Iterator[tuple[str, Engine, Session, float]]:
+    """A freshly migrated throwaway database seeded with ``leads``: (url, engine, session, seconds seeding took)."""
+    with tempfile.TemporaryDirectory() as tmp, migrated_database(backend, Path(tmp)) as (url, engine), Session(engine) as session:
+        began = time.perf_counter()
+        seed(session, leads)
+        yield url, engine, session, time.perf_counter() - began
+
+
+def reachable_backends(choice: str) -> list[str]:
+    """The backends asked for ("all", "sqlite" or "postgresql"); PostgreSQL only when it answers (said so otherwise)."""
+    backends = ["sqlite", "postgresql"] if choice == "all" else [choice]
+    if "postgresql" in backends and not postgres_available():
+        print("postgresql: not reachable, skipped")
+        backends.remove("postgresql")
+    return backends
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--backend", default="all", choices=["sqlite", "postgresql", "all"])
     args = parser.parse_args()
-    backends = ["sqlite", "postgresql"] if args.backend == "all" else [args.backend]
-    for backend in backends:
-        if backend == "postgresql" and not postgres_available():
-            print("postgresql: not reachable, skipped")
-            continue
-        with tempfile.TemporaryDirectory() as tmp, migrated_database(backend, Path(tmp)) as (_url, engine):
-            with Session(engine) as session:
-                began = time.perf_counter()
-                seed(session, args.leads)
-                seeded = time.perf_counter() - began
-                whole, total = timed(session, None, None)
-                month, in_month = timed(session, datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
-            print(f"{backend}: {total} leads (seeded in {seeded:.1f} s): whole period {whole * 1000:.0f} ms, "
-                  f"one month ({in_month} leads) {month * 1000:.0f} ms")  # fmt: skip
+    for backend in reachable_backends(args.backend):
+        with seeded_database(backend, args.leads) as (_url, _engine, session, seeded):
+            whole, total = timed(session, None, None)
+            month, in_month = timed(session, datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))
+        print(f"{backend}: {total} leads (seeded in {seeded:.1f} s): whole period {whole * 1000:.0f} ms, "
+              f"one month ({in_month} leads) {month * 1000:.0f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":

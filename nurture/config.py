@@ -64,6 +64,9 @@ class Settings:
     ooo_pause_days: float = 7.0
     # Tracked opens and clicks held this long by a consumer that died are taken over by another.
     ingest_claim_idle_seconds: float = 10.0
+    # The deals report's advice: an average won deal at or above high favours fewer, deeper touches; at or below low, volume.
+    deal_size_high: float = 10_000.0
+    deal_size_low: float = 1_000.0
     # Test instrumentation: "point:n" kills the worker at the n-th pass of a fault point.
     fault: str | None = None
 
@@ -108,6 +111,8 @@ class Settings:
             dkim_domain=env.get("NURTURE_DKIM_DOMAIN") or None,
             recycle_sequence=env.get("NURTURE_RECYCLE_SEQUENCE") or None,
             sales_cadence=env.get("NURTURE_SALES_CADENCE") or None,
+            deal_size_high=float(env.get("NURTURE_DEAL_SIZE_HIGH") or cls.deal_size_high),
+            deal_size_low=float(env.get("NURTURE_DEAL_SIZE_LOW") or cls.deal_size_low),
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -33,8 +33,12 @@ from nurture.models import (
     PipelineStage,
     StageOutcome,
 )
+from nurture.reports.table import spreadsheet_safe as _safe
 
 REASONS = [r.value for r in DisqualificationReason]
+# Looked up once: LifecycleStage.rank walks the enum, and the loops below run once per group (thousands).
+RANKS = {stage.value: stage.rank for stage in LifecycleStage}
+MQL_RANK, SQL_RANK = LifecycleStage.MQL.rank, LifecycleStage.SQL.rank
 COUNTS = ("leads", "mqls", "sales_accepted", "disqualified", "bad_timing_returns", "opportunities", "won")
 
 
@@ -75,7 +79,7 @@ class LeadQuality:
 
 
 def stage_rank(column: ColumnElement[str]) -> ColumnElement[int]:
-    return case({stage.value: stage.rank for stage in LifecycleStage}, value=column, else_=0)
+    return case(RANKS, value=column, else_=0)
 
 
 def _cohort(start: datetime | None, end: datetime | None) -> ColumnElement[bool]:
@@ -90,9 +94,12 @@ def lead_quality(session: Session, start: datetime | None, end: datetime | None)
 
     def row(source: object, campaign: str | None) -> Row:
         key = (getattr(source, "value", str(source)), campaign)
-        return rows.setdefault(key, Row(*key))
+        found = rows.get(key)  # not setdefault: a Row per call would cost more than the query, group by group
+        if found is None:
+            found = rows[key] = Row(*key)
+        return found
 
-    ranks = {stage.value: stage.rank for stage in LifecycleStage}
+    ranks = RANKS
     # How far each lead got by its current stage: a few hundred groups whatever the number of leads.
     leads_query = select(Lead.source, Lead.source_detail, Lead.lifecycle_stage, func.count()).where(cohort)
     if start or end:  # SQLite would rather walk the source index for the GROUP BY than read only the period
@@ -100,8 +107,8 @@ def lead_quality(session: Session, start: datetime | None, end: datetime | None)
     for source, campaign, stage, count in session.execute(leads_query.group_by(Lead.source, Lead.source_detail, Lead.lifecycle_stage)):
         r, rank = row(source, campaign), ranks.get(getattr(stage, "value", stage), 0)
         r.leads += count
-        r.mqls += count if rank >= LifecycleStage.MQL.rank else 0
-        r.sales_accepted += count if rank >= LifecycleStage.SQL.rank else 0
+        r.mqls += count if rank >= MQL_RANK else 0
+        r.sales_accepted += count if rank >= SQL_RANK else 0
 
     # Recycled leads got further than their stage now says: their peak is the stage they were disqualified from.
     peaks = (
@@ -116,8 +123,8 @@ def lead_quality(session: Session, start: datetime | None, end: datetime | None)
         .group_by(Lead.source, Lead.source_detail, Lead.lifecycle_stage, peaks.c.peak)
     ):  # fmt: skip
         r, rank = row(source, campaign), ranks.get(getattr(stage, "value", stage), 0)
-        r.mqls += count if rank < LifecycleStage.MQL.rank <= peak else 0
-        r.sales_accepted += count if rank < LifecycleStage.SQL.rank <= peak else 0
+        r.mqls += count if rank < MQL_RANK <= peak else 0
+        r.sales_accepted += count if rank < SQL_RANK <= peak else 0
 
     for source, campaign, reason, count, returned in session.execute(
         select(Lead.source, Lead.source_detail, Disqualification.reason, func.count(),
@@ -163,7 +170,3 @@ def to_csv(report: LeadQuality) -> str:
                          r.disqualified, *(r.disqualified_by_reason[x] for x in REASONS), r.bad_timing_returns])  # fmt: skip
     return out.getvalue()
 
-
-def _safe(text: str) -> str:
-    """Campaign names come from the public: never let a spreadsheet run them as formulas."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

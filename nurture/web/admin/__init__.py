@@ -9,6 +9,7 @@ from nurture.web.admin.leads import bp as leads_bp
 from nurture.web.admin.opportunities import bp as opportunities_bp
 from nurture.web.admin.outbox import bp as outbox_bp
 from nurture.web.admin.qualification import bp as qualification_bp
+from nurture.web.admin.reports import bp as reports_bp
 from nurture.web.admin.routing import bp as routing_bp
 from nurture.web.admin.scoring import bp as scoring_bp
 from nurture.web.admin.sequences import bp as sequences_bp
@@ -23,3 +24,4 @@ blueprints = [
 from nurture.web.admin.cadence_enroll import bp as cadence_enroll_bp  # noqa: E402
 
 blueprints.append(cadence_enroll_bp)
+blueprints.append(reports_bp)

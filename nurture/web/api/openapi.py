@@ -9,6 +9,7 @@ from flask import jsonify
 from nurture.leads.activity import ACTIVITY_TYPES, MAX_DATA_KEYS
 from nurture.leads.validation import ENUM_FIELDS
 from nurture.web.api import blueprint
+from nurture.web.api.openapi_reports import PATHS as REPORT_PATHS
 from nurture.web.api.openapi_sales import PATHS as SALES_PATHS
 from nurture.web.api.openapi_sales import SCHEMAS as SALES_SCHEMAS
 
@@ -170,6 +171,7 @@ def document() -> dict[str, Any]:
                          "responses": {"200": _json({"type": "object"}, "Bulk counts"), "201": _json({"type": "object"}, "Enrolled"), **ERRORS}},
             },
             **SALES_PATHS,
+            **REPORT_PATHS,
             "/api/v1/inbound": {
                 "post": {"summary": "Hand in a reply or bounce (a raw RFC 5322 message) for processing",
                          "description": "For mail gateways that do not use IMAP polling. The message is classified (hard or soft bounce, "

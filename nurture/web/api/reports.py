@@ -1,57 +1,66 @@
-"""API: the lead-quality report, as JSON or CSV (``?format=csv``)."""
+"""API: the reports, as JSON or CSV (``?format=csv``): lead quality, and each report of the catalog."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, g, jsonify, request
 
+from nurture.db.base import utcnow
 from nurture.errors import ValidationError
-from nurture.leads.validation import parse_datetime
 from nurture.models import Role
-from nurture.opportunities.validation import parse_date
+from nurture.reports import table
+from nurture.reports.catalog import REPORTS, Context, ReportSpec
 from nurture.reports.lead_quality import lead_quality, to_csv
+from nurture.reports.period import Period, parse_period
 from nurture.web.api import blueprint
 from nurture.web.auth import api_roles
 from nurture.web.db import db
-from nurture.web.errors import error_response
 
 
-def _bound(name: str, end: bool) -> datetime | None:
-    """A date (a whole UTC day: ``to`` includes it) or an ISO date-time."""
-    raw = request.args.get(name)
-    if not raw:
-        return None
-    day, error = parse_date(raw)
-    if not error and day is not None:
-        return datetime.combine(day + timedelta(days=1 if end else 0), time(), UTC)
-    moment, error = parse_datetime(raw)
-    if error:
-        raise ValidationError({name: "A date (YYYY-MM-DD) or an ISO 8601 date-time"})
-    return moment
+def _request_period() -> tuple[Period, str]:
+    """The period and format asked for; ValidationError (422) for anything else."""
+    unknown = set(request.args) - {"from", "to", "format"}
+    if unknown:
+        raise ValidationError({name[:64]: "Unknown parameter" for name in unknown})
+    fmt = request.args.get("format") or "json"
+    if fmt not in ("json", "csv"):
+        raise ValidationError({"format": "json or csv"})
+    return parse_period(request.args), fmt
+
+
+def _csv(body: str, name: str) -> Response:
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
 @blueprint.get("/v1/reports/lead-quality")
 @api_roles(Role.ADMIN, Role.MARKETER)
 def lead_quality_report() -> Any:
-    unknown = set(request.args) - {"from", "to", "format"}
-    if unknown:
-        return error_response(422, {name[:64]: "Unknown parameter" for name in unknown})
-    fmt = request.args.get("format") or "json"
-    if fmt not in ("json", "csv"):
-        return error_response(422, {"format": "json or csv"})
-    start, end = _bound("from", end=False), _bound("to", end=True)
-    if start and end and end <= start:
-        return error_response(422, {"to": "Must be after from"})
-    report = lead_quality(db(), start, end)
+    period, fmt = _request_period()
+    report = lead_quality(db(), period.start, period.end)
     if fmt == "csv":
-        return Response(to_csv(report), mimetype="text/csv",
-                        headers={"Content-Disposition": 'attachment; filename="lead-quality.csv"'})  # fmt: skip
+        return _csv(to_csv(report), "lead-quality")
     return jsonify({
-        "from": start.isoformat() if start else None, "to": end.isoformat() if end else None,
+        **period.as_dict(),
         "campaign_is": "source_detail",
         "total": report.total.as_dict(),
         "by_source": [r.as_dict() for r in report.by_source],
         "by_campaign": [r.as_dict() for r in report.by_campaign],
     })  # fmt: skip
+
+
+def _report_view(spec: ReportSpec) -> Any:
+    @api_roles(*spec.roles)
+    def view() -> Any:
+        period, fmt = _request_period()
+        user = g.api_user
+        context = Context(db(), current_app.extensions["nurture.settings"], period, utcnow(),
+                          owner_id=user.id if user.role == Role.REP else None)  # fmt: skip
+        report = spec.build(context)
+        return _csv(table.to_csv(report), spec.slug) if fmt == "csv" else jsonify(report.as_dict())
+
+    return view
+
+
+for _spec in REPORTS:
+    blueprint.add_url_rule(f"/v1/reports/{_spec.slug}", f"report_{_spec.slug.replace('-', '_')}", _report_view(_spec))

@@ -9,13 +9,23 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.enrollments import enroll
+from campaigns.enrollments import ALREADY_ENROLLED, ALREADY_FINISHED, enroll
 from campaigns.models import Sequence
 from nurture.errors import ValidationError
 from nurture.leads.query import LeadFilters, apply_filters
 from nurture.models import Lead
 
 CHUNK = 500
+ENROLLED = "enrolled"
+# Leads already in (or through) the sequence are skipped: nothing is wrong with them. Every other
+# reason (suppressed, the sequence paused meanwhile) is a refusal someone may want to look at.
+SKIPS = (ALREADY_ENROLLED, ALREADY_FINISHED)
+
+
+def tally(outcome: Counter[str]) -> dict[str, int]:
+    """Enrolled, skipped and refused, from an outcome counted by reason."""
+    skipped = sum(n for reason, n in outcome.items() if reason in SKIPS)
+    return {"enrolled": outcome[ENROLLED], "skipped": skipped, "refused": outcome.total() - outcome[ENROLLED] - skipped}
 
 
 def bulk_enroll(
@@ -25,9 +35,12 @@ def bulk_enroll(
     *,
     now: datetime,
     by: str,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[Counter[str]], None] | None = None,
 ) -> Counter[str]:
-    """Enroll every lead matching ``filters``; refusals are counted by reason, never lost."""
+    """Enroll every lead matching ``filters``; refusals are counted by reason, never lost.
+
+    ``progress`` gets the outcome so far after each committed chunk.
+    """
     outcome: Counter[str] = Counter()
     last_id = 0
     while True:
@@ -39,11 +52,11 @@ def bulk_enroll(
         for lead in leads:
             try:
                 enroll(session, sequence, lead, now=now, by=by)
-                outcome["enrolled"] += 1
+                outcome[ENROLLED] += 1
             except ValidationError as exc:
                 outcome[exc.errors.get("lead_id", "refused")] += 1
         session.commit()
         last_id = leads[-1].id
         if progress:
-            progress(sum(outcome.values()))
+            progress(outcome)
     return outcome

@@ -57,5 +57,6 @@ def run_import(token: str) -> dict[str, int]:
 def outcome(result: ImportResult, asked: dict[str, Any]) -> dict[str, Any]:
     """What the result page shows, kept after Redis has forgotten the job."""
     data = {**asdict(result), "rejects_path": None, "has_rejects": result.rejects_path is not None}
+    data["counts"] = counts_of(result)
     data.update(at=utcnow().isoformat(), by=asked["by"])
     return data

@@ -38,6 +38,7 @@ def test_the_progress_endpoint_follows_the_job_from_queued_to_finished(client, s
 
     done = client.get(f"{page_url}/progress.json").json
     assert done["state"] == "finished" and done["percent"] == 100
+    assert done["counts"] == {"read": 3, "imported": 2, "updated": 0, "rejected": 1}
     page = client.get(page_url).get_data(as_text=True)
     assert [re.search(rf'data-count="{n}">(\d+)<', page).group(1) for n in ("read", "imported", "updated", "rejected")] == ["3", "2", "0", "1"]
     assert f"/imports/{token}/rejects.csv" in page and "refresh" not in page

@@ -26,7 +26,7 @@ from nurture.web.auth import roles_required
 from nurture.web.jobs import progress_json, progress_of, start_job
 from workers.import_jobs import import_job_id, run_import
 from workers.job_status import GONE
-from workers.progress import FAILED, Progress
+from workers.progress import FAILED, FINISHED, Progress
 
 bp = Blueprint("admin_imports", __name__, url_prefix="/imports")
 
@@ -118,8 +118,9 @@ def show(token: str) -> Any:
 @bp.get("/<token>/progress.json")
 @roles_required(*IMPORTERS)
 def progress(token: str) -> Any:
-    if valid_token(token) and _path(token, "outcome").is_file():
-        return progress_json(Progress("finished"))
+    result = _files().read_json(token, "outcome") if valid_token(token) else None
+    if result is not None:  # the durable outcome, even after Redis forgot the job
+        return progress_json(Progress(FINISHED, counts=result.get("counts", {})))
     return progress_json(_progress(token)[1])
 
 

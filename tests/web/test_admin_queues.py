@@ -83,3 +83,14 @@ def test_long_work_pages_are_for_their_roles_only(client, make_account):
     login(client, make_account(Role.MARKETER))
     assert client.get("/queues/").status_code == 403
     assert "Enroll all" not in client.get("/leads/").get_data(as_text=True)  # no leads: no button
+
+
+def test_without_redis_the_job_pages_say_what_is_missing(settings, session_factory, make_account):
+    from nurture.web.app import create_app
+
+    app = create_app(settings.with_(redis_url=None), session_factory=session_factory, test_config={"TESTING": True})
+    client = app.test_client()
+    login(client, make_account(Role.ADMIN))
+    response = client.get("/queues/")
+    assert response.status_code == 503
+    assert "Background jobs need Redis: set NURTURE_REDIS_URL" in response.get_data(as_text=True)

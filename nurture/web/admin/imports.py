@@ -43,6 +43,10 @@ def _path(token: str, kind: str) -> Path:
     return _files().path(token, kind)
 
 
+def _outcome(token: str) -> dict[str, Any] | None:
+    return _files().read_json(token, "outcome") if valid_token(token) else None
+
+
 def _form(values: dict[str, str], errors: dict[str, str], status: int = 200) -> Any:
     return render_template("web/imports/new.html", sources=list(LeadSource), values=values, errors=errors), status
 
@@ -105,7 +109,7 @@ def _progress(token: str) -> tuple[dict[str, Any], Progress]:
 @bp.get("/<token>")
 @roles_required(*IMPORTERS)
 def show(token: str) -> Any:
-    result = _files().read_json(token, "outcome") if valid_token(token) else None
+    result = _outcome(token)
     if result is not None:
         return render_template("web/imports/result.html", result=result, token=token)
     asked, progress = _progress(token)
@@ -118,7 +122,7 @@ def show(token: str) -> Any:
 @bp.get("/<token>/progress.json")
 @roles_required(*IMPORTERS)
 def progress(token: str) -> Any:
-    result = _files().read_json(token, "outcome") if valid_token(token) else None
+    result = _outcome(token)
     if result is not None:  # the durable outcome, even after Redis forgot the job
         return progress_json(Progress(FINISHED, counts=result.get("counts", {})))
     return progress_json(_progress(token)[1])

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.enrollments import enroll
+from campaigns.enrollments import ALREADY_ENROLLED, ALREADY_FINISHED, enroll
 from campaigns.models import Sequence
 from nurture.errors import ValidationError
 from nurture.leads.query import LeadFilters, apply_filters
@@ -18,6 +18,10 @@ from nurture.models import Lead, User
 
 CHUNK = 500
 MAX_LISTED = 1000  # refusals listed one by one; all are counted
+ENROLLED = "enrolled"
+# Leads already in (or through) the sequence are skipped: nothing is wrong with them. Every other
+# reason (suppressed, the sequence paused meanwhile) is a refusal someone may want to look at.
+SKIPS = (ALREADY_ENROLLED, ALREADY_FINISHED)
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,12 @@ class Refusal:
     lead_id: int
     email: str
     reason: str
+
+
+def tally(outcome: Counter[str]) -> dict[str, int]:
+    """Enrolled, skipped and refused, from an outcome counted by reason."""
+    skipped = sum(n for reason, n in outcome.items() if reason in SKIPS)
+    return {"enrolled": outcome[ENROLLED], "skipped": skipped, "refused": outcome.total() - outcome[ENROLLED] - skipped}
 
 
 def bulk_enroll(
@@ -35,11 +45,14 @@ def bulk_enroll(
     now: datetime,
     by: str,
     actor: User | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[Counter[str]], None] | None = None,
     refusals: list[Refusal] | None = None,
 ) -> Counter[str]:
     """Enroll every lead matching ``filters`` (as ``actor``: enrollments.refusal's rules); refusals are
-    counted by reason, never lost, and each is listed in ``refusals`` when given (up to MAX_LISTED)."""
+    counted by reason, never lost, and each is listed in ``refusals`` when given (up to MAX_LISTED).
+
+    ``progress`` gets the outcome so far after each committed chunk.
+    """
     outcome: Counter[str] = Counter()
     last_id = 0
     while True:
@@ -51,7 +64,7 @@ def bulk_enroll(
         for lead in leads:
             try:
                 enroll(session, sequence, lead, now=now, by=by, actor=actor)
-                outcome["enrolled"] += 1
+                outcome[ENROLLED] += 1
             except ValidationError as exc:
                 reason = exc.errors.get("lead_id", "refused")
                 outcome[reason] += 1
@@ -60,5 +73,5 @@ def bulk_enroll(
         session.commit()
         last_id = leads[-1].id
         if progress:
-            progress(sum(outcome.values()))
+            progress(outcome)
     return outcome

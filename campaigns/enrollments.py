@@ -17,6 +17,9 @@ from nurture.errors import ValidationError
 from nurture.leads.timeline import event_row, record_event
 from nurture.models import Lead, Suppression, User
 
+ALREADY_ENROLLED = "Already enrolled in this sequence"
+ALREADY_FINISHED = "Already went through this sequence (re-enrollment is off)"
+
 
 def refusal(session: Session, sequence: Sequence, lead: Lead, actor: User | None = None) -> str | None:
     """Why ``lead`` cannot be enrolled in ``sequence`` now (by ``actor``; None: the system), or None."""
@@ -31,9 +34,9 @@ def refusal(session: Session, sequence: Sequence, lead: Lead, actor: User | None
         select(Enrollment.state).where(Enrollment.lead_id == lead.id, Enrollment.sequence_id == sequence.id)
     ).all()
     if any(state in LIVE for state in previous):
-        return "Already enrolled in this sequence"
+        return ALREADY_ENROLLED
     if previous and sequence.reenroll == ReenrollPolicy.NEVER:
-        return "Already went through this sequence (re-enrollment is off)"
+        return ALREADY_FINISHED
     return cadence_refusal(session, sequence, lead, actor)
 
 
@@ -58,7 +61,7 @@ def enroll(
         with session.begin_nested():
             session.add(enrollment)
     except IntegrityError:  # a concurrent enroll won
-        raise ValidationError({"lead_id": "Already enrolled in this sequence"}) from None
+        raise ValidationError({"lead_id": ALREADY_ENROLLED}) from None
     record_event(session, lead, "enrolled", f"Enrolled in '{sequence.name}' by {by}", {"sequence_id": sequence.id})
     return enrollment
 

@@ -62,7 +62,7 @@ def import_leads_command(file: Path, source: str, maps: tuple[str, ...], rejects
                     name=file.name,
                     rejects_path=rejects,
                     source=LeadSource(source),
-                    on_progress=lambda done: bar.update(done - bar.n),
+                    on_progress=lambda done, _counts: bar.update(done - bar.n),
                 )
     finally:
         engine.dispose()

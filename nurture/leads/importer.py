@@ -128,10 +128,10 @@ class LeadImport:
         rejects_path: Path,
         source: LeadSource = LeadSource.IMPORT,
         actor_id: int | None = None,
-        on_progress: Callable[[int], None] | None = None,
+        on_progress: Callable[[int, ImportResult], None] | None = None,
         chunk_rows: int = CHUNK_ROWS,
     ) -> ImportResult:
-        """Import every row, committing chunk by chunk; ``on_progress`` gets the bytes read so far."""
+        """Import every row, committing chunk by chunk; ``on_progress`` gets the bytes read and the counts so far."""
         if not rejects_path.parent.is_dir():  # found out now, not at the first reject halfway through
             raise ImportFileError(f"No folder {rejects_path.parent} for the rejects file")
         name = display_name(name)
@@ -153,7 +153,7 @@ class LeadImport:
             pending.clear()
             statistics.after_insert(session, result.imported)
             if on_progress:
-                on_progress(self.bytes_read)
+                on_progress(self.bytes_read, result)
 
         try:
             for record in self.csv:

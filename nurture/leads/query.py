@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from nurture.db.like import contains_pattern
 from nurture.errors import ValidationError
 from nurture.leads.validation import ENUM_FIELDS, parse_datetime, validate_enum
 from nurture.models import Company, Lead
@@ -69,7 +70,7 @@ def parse_lead_filters(args: Mapping[str, str]) -> tuple[LeadFilters, int, int]:
 
 def apply_filters(stmt: Select[Any], filters: LeadFilters) -> Select[Any]:
     if filters.q:
-        pattern = "%" + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(filters.q)
         company_ids = select(Company.id).where(func.lower(Company.name).like(pattern, escape="\\"))
         stmt = stmt.where(
             or_(

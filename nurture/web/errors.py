@@ -43,6 +43,8 @@ def init_app(app: Flask) -> None:
         if status == 413:
             limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
             message = f"Request body too large (at most {limit // 1000} kB)"
+        if status == 503 and exc.description:  # says which service is missing and how to provide it
+            message = exc.description
         if wants_json():
             field = "body" if status in (400, 413, 415) else "request"
             response = error_response(status, {field: message})

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from nurture.models import Lead, LeadEvent, Role
 from tests.conftest import login
+from tests.jobs import work_off
 
 
 def csrf(client, path: str = "/imports/") -> str:
@@ -28,7 +29,9 @@ def leads(session) -> int:
     return session.scalar(select(func.count()).select_from(Lead))
 
 
-def test_a_marketer_uploads_a_csv_sees_the_counts_and_downloads_the_rejects(client, session, make_account):
+def test_a_marketer_uploads_a_csv_sees_the_counts_and_downloads_the_rejects(
+    client, session, make_account, settings, session_factory
+):
     marketer = make_account(Role.MARKETER)
     login(client, marketer)
     body = b"Email,First Name,Shoe size\nada@example.com,Ada,38\nnope,Bob,44\nada@example.com,Ada L.,\n"
@@ -36,6 +39,8 @@ def test_a_marketer_uploads_a_csv_sees_the_counts_and_downloads_the_rejects(clie
     assert response.status_code == 303
     result_url = response.headers["Location"]
     assert re.fullmatch(r"/imports/[0-9a-f]{32}", result_url)
+    assert "Waiting for a worker" in client.get(result_url).get_data(as_text=True)
+    work_off(settings, session_factory)
 
     page = client.get(result_url).get_data(as_text=True)
     assert [count(page, n) for n in ("read", "imported", "updated", "rejected")] == [3, 1, 1, 1]
@@ -58,9 +63,12 @@ def test_a_marketer_uploads_a_csv_sees_the_counts_and_downloads_the_rejects(clie
     assert leads(session) == 1 and len(session.scalars(select(LeadEvent)).all()) == 2
 
 
-def test_only_admins_and_marketers_import_and_tokens_cannot_be_forged(client, session, make_account):
+def test_only_admins_and_marketers_import_and_tokens_cannot_be_forged(
+    client, session, make_account, settings, session_factory
+):
     login(client, make_account(Role.ADMIN))
     result_url = upload(client, b"email\nbad\n").headers["Location"]
+    work_off(settings, session_factory)
     rejects_url = f"{result_url}/rejects.csv"
     assert client.get(rejects_url).status_code == 200
     for forged in (
@@ -105,12 +113,15 @@ def test_bad_uploads_keep_the_form_and_say_why(client, session, make_account):
     assert leads(session) == 0
 
 
-def test_the_upload_alone_accepts_bodies_larger_than_the_usual_limit(client, session, make_account, app):
+def test_the_upload_alone_accepts_bodies_larger_than_the_usual_limit(
+    client, session, make_account, app, settings, session_factory
+):
     login(client, make_account(Role.MARKETER))
     notes = "n" * 1_200_000  # an ignored column: past the 1 MB limit of every other body
     body = f"email,notes\nbig1@example.com,{notes}\nbig2@example.com,{notes}\n".encode()
     assert len(body) > 2 * app.extensions["nurture.settings"].max_body_bytes
     assert upload(client, body).status_code == 303
+    work_off(settings, session_factory)
     assert leads(session) == 2
     too_big_elsewhere = client.post("/login", data={"email": "x", "password": notes})
     assert too_big_elsewhere.status_code == 413

@@ -8,6 +8,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
+from sqlalchemy import select
+
 from nurture.models import OutboxMessage, Role
 from tests.conftest import login
 
@@ -98,3 +100,54 @@ def test_message_html_is_shown_only_inside_a_sandboxed_iframe(client, session, m
 def test_unknown_message_is_not_found(client, admin):
     login(client, admin)
     assert client.get("/outbox/424242").status_code == 404
+
+
+def test_search_finds_messages_by_subject_recipient_or_message_id_and_keeps_the_words_in_the_pages(client, session, admin):
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    for n in range(52):
+        keep(session, f"Webinar reminder {n:02d}", to=f"lead{n}@example.org", created_at=start + timedelta(minutes=n))
+    keep(session, "Your 50% discount", to="bob@example.net", created_at=start)
+    login(client, admin)
+
+    by_subject = client.get("/outbox/?q=WEBINAR").get_data(as_text=True)
+    assert "Page 1 of 2 · 52 in all" in by_subject and 'href="/outbox/?q=WEBINAR&amp;page=2"' in by_subject
+    assert 'value="WEBINAR"' in by_subject and "Your 50% discount" not in by_subject
+    assert re.findall(r">(Your 50% discount)</a>", client.get("/outbox/?q=50%25").get_data(as_text=True)) == ["Your 50% discount"]
+    assert "Your 50% discount" not in client.get("/outbox/?q=5_").get_data(as_text=True)  # _ is not a wildcard
+    by_recipient = client.get("/outbox/?q=bob@example").get_data(as_text=True)
+    assert re.findall(r">(Your[^<]*)</a>", by_recipient) == ["Your 50% discount"]
+    message_id = session.scalar(select(OutboxMessage.message_id).where(OutboxMessage.subject == "Webinar reminder 07"))
+    assert re.findall(r">(Webinar reminder \d\d)</a>", client.get(f"/outbox/?q={message_id.strip('<>')}").get_data(as_text=True)) == [
+        "Webinar reminder 07"
+    ]
+    nothing = client.get("/outbox/?q=no-such-thing").get_data(as_text=True)
+    assert "No message matches “no-such-thing”." in nothing
+
+
+def test_every_mime_part_is_listed_and_embedded_images_show_inline(client, session, admin):
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "hello@nurture.test", "ada@example.org", "With a logo"
+    message["Message-ID"] = "<logo@nurture.test>"
+    message.set_content("Logo below.\n")
+    logo_html = '<p>Logo: <img src="cid:logo@nurture.test" alt="logo"></p>'
+    message.add_alternative(logo_html, subtype="html")
+    message.get_payload()[1].add_related(b"GIF89a-logo-bytes", "image", "gif", cid="<logo@nurture.test>")
+    message.add_attachment(b"%PDF-1.4 brochure", maintype="application", subtype="pdf", filename="brochure.pdf")
+    row = OutboxMessage(message_id="<logo@nurture.test>", mail_from="hello@nurture.test", rcpt_to="ada@example.org",
+                        subject="With a logo", raw=message.as_bytes(policy=email.policy.SMTP))  # fmt: skip
+    session.add(row)
+    session.commit()
+    login(client, admin)
+
+    page = client.get(f"/outbox/{row.id}").get_data(as_text=True)
+    parts = re.findall(r"<tr data-part><td>([^<]+)</td><td class=\"nowrap\">(\d+) bytes</td><td>([^<]+)</td><td class=\"wrap\">([^<]+)</td>", page)
+    assert parts == [
+        ("text/plain", "13", "—", "—"),  # as sent: lines end in CRLF
+        ("text/html", str(len(logo_html) + 2), "—", "—"),
+        ("image/gif", "17", "inline", "—"),
+        ("application/pdf", "17", "attachment", "brochure.pdf"),
+    ]
+    assert "logo@nurture.test</td>" in page
+    srcdoc = html.unescape(re.search(r'srcdoc="([^"]*)"', page).group(1))
+    assert 'src="data:image/gif;base64,R0lGODlhLWxvZ28tYnl0ZXM="' in srcdoc and "cid:" not in srcdoc
+    assert "brochure.pdf" in page.split("<h3>Attachments</h3>")[1]

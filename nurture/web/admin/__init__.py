@@ -1,6 +1,7 @@
 """Admin pages (server-rendered Jinja in templates/web/), one blueprint a feature."""
 
 from nurture.web.admin.auth_pages import bp as auth_bp
+from nurture.web.admin.bulk_enroll import bp as bulk_enroll_bp
 from nurture.web.admin.forms import bp as forms_bp
 from nurture.web.admin.hot_leads import bp as hot_leads_bp
 from nurture.web.admin.imports import bp as imports_bp
@@ -10,6 +11,7 @@ from nurture.web.admin.opportunities import bp as opportunities_bp
 from nurture.web.admin.outbox import bp as outbox_bp
 from nurture.web.admin.qualification import bp as qualification_bp
 from nurture.web.admin.reports import bp as reports_bp
+from nurture.web.admin.queues import bp as queues_bp
 from nurture.web.admin.routing import bp as routing_bp
 from nurture.web.admin.scoring import bp as scoring_bp
 from nurture.web.admin.sequences import bp as sequences_bp
@@ -20,6 +22,7 @@ from nurture.web.admin.webhooks import bp as webhooks_bp
 blueprints = [
     auth_bp, today_bp, leads_bp, hot_leads_bp, qualification_bp, opportunities_bp, users_bp, imports_bp, forms_bp, sequences_bp,
     outbox_bp, inbound_bp, scoring_bp, routing_bp, webhooks_bp,
+    bulk_enroll_bp, queues_bp,
 ]  # fmt: skip
 from nurture.web.admin.cadence_enroll import bp as cadence_enroll_bp  # noqa: E402
 

@@ -26,6 +26,7 @@ NAV = [
     ("admin_users.index", "Users", (Role.ADMIN,)),
     ("admin_webhooks.index", "Webhooks", (Role.ADMIN,)),
     ("admin_reports.index", "Reports", ALL),
+    ("admin_queues.index", "Queues", (Role.ADMIN,)),
 ]
 
 

@@ -26,7 +26,9 @@ MESSAGE_CSP = (
 @roles_required(Role.ADMIN, Role.MARKETER)
 def index() -> Any:
     page_number = max(1, request.args.get("page", 1, type=int) or 1)
-    return render_template("web/outbox/index.html", page=outbox_page(db(), page_number, PER_PAGE))
+    q = request.args.get("q", "").strip()[:200]
+    args = {"q": q} if q else {}  # kept in the pagination links
+    return render_template("web/outbox/index.html", page=outbox_page(db(), page_number, PER_PAGE, q), q=q, args=args)
 
 
 @bp.get("/<int:message_id>")

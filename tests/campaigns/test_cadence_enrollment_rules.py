@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from campaigns.models import Enrollment, EnrollmentState, SequenceVersion
 from nurture.mail.suppression import suppress
 from nurture.models import Lead, Role
 from tests.conftest import bearer, login
+from tests.jobs import work_off
 from tests.sales import sales_lead
 from tests.web.page_forms import PageForm
+from tests.web.test_admin_imports import csrf
 
 STEPS = [{"id": "a", "type": "email", "subject": "A", "html": "<p>a</p>"}]
 
@@ -55,8 +59,11 @@ def test_api_refuses_another_reps_lead_a_second_cadence_and_suppressed_addresses
     assert list(live) == [free.id]
 
 
-def test_a_rep_enrolls_from_the_lead_page_and_from_the_filtered_leads_list(client, session, make_account, make_sequence):
+def test_a_rep_enrolls_from_the_lead_page_and_from_the_filtered_leads_list(
+    client, session, make_account, make_sequence, settings, session_factory
+):
     outreach, second, _events = _cadences(make_sequence)
+    nurture_id = make_sequence({"steps": STEPS}, name="Webinar nurture").id
     rep, other_rep = make_account(Role.REP, "rep@example.com"), make_account(Role.REP, "other@example.com")
     mine = sales_lead(session, rep.user, "mine@acme-corp.com")
     sales_lead(session, other_rep.user, "theirs@acme-corp.com")
@@ -72,15 +79,24 @@ def test_a_rep_enrolls_from_the_lead_page_and_from_the_filtered_leads_list(clien
     assert "Not enrolled in “Second”: Already in the cadence &#39;Outreach&#39;" in again.get_data(as_text=True)
 
     listing = client.get("/leads/?q=acme-corp").get_data(as_text=True)
-    form = PageForm(listing, "enroll-cadence").set("sequence_id", str(second.id))
-    assert form.get("q") == "acme-corp"  # the list's filter travels with the form
-    result = client.post("/leads/enroll", data=form.data("enroll"))
-    text = result.get_data(as_text=True)
-    assert result.status_code == 200 and '<strong data-enrolled>0</strong>' in text
+    link = re.search(r'href="(/leads/enroll/\?[^"]+)"', listing).group(1)
+    assert "Enroll these 2 leads in a cadence" in listing  # the list's filter travels with the link
+    form = client.get(link).get_data(as_text=True)
+    assert "Second (Cadence)" in form and "Webinar nurture" not in form  # reps enroll in cadences only
+    token = csrf(client, link)
+    nurture = client.post("/leads/enroll/", data={"csrf_token": token, "q": "acme-corp", "sequence_id": nurture_id})
+    assert nurture.status_code == 422 and "Choose an active cadence" in nurture.get_data(as_text=True)
+    started = client.post("/leads/enroll/", data={"csrf_token": token, "q": "acme-corp", "sequence_id": second.id})
+    assert started.status_code == 303
+    work_off(settings, session_factory)
+    text = client.get(started.headers["Location"]).get_data(as_text=True)
+    assert 'data-count="enrolled">0<' in text and 'data-count="refused">2<' in text
     assert "Owned by another rep (other@example.com)" in text and "theirs@acme-corp.com" in text
     assert "elsewhere@other-corp.com" not in text  # outside the filter
-    assert client.post("/leads/enroll", data={"sequence_id": str(second.id)}).status_code == 400  # no CSRF token
-    assert session.scalar(select(Lead.id).where(Lead.email == "theirs@acme-corp.com")) is not None
+    assert client.post("/leads/enroll/", data={"q": "acme-corp", "sequence_id": str(second.id)}).status_code == 400  # no CSRF token
+    theirs = client.application.test_client()
+    login(theirs, other_rep)
+    assert theirs.get(started.headers["Location"]).status_code == 404  # another rep's run is not theirs to see
 
 
 def test_the_builder_sets_and_reads_back_a_cadences_options(client, session, make_account):

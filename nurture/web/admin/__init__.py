@@ -10,8 +10,8 @@ from nurture.web.admin.leads import bp as leads_bp
 from nurture.web.admin.opportunities import bp as opportunities_bp
 from nurture.web.admin.outbox import bp as outbox_bp
 from nurture.web.admin.qualification import bp as qualification_bp
-from nurture.web.admin.reports import bp as reports_bp
 from nurture.web.admin.queues import bp as queues_bp
+from nurture.web.admin.reports import bp as reports_bp
 from nurture.web.admin.routing import bp as routing_bp
 from nurture.web.admin.scoring import bp as scoring_bp
 from nurture.web.admin.sequences import bp as sequences_bp

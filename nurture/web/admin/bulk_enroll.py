@@ -14,7 +14,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from campaigns.models import Sequence, SequenceStatus
+from campaigns.models import Sequence, SequenceKind, SequenceStatus
 from nurture.db.base import utcnow
 from nurture.errors import ValidationError
 from nurture.leads.import_files import new_token, valid_token
@@ -28,7 +28,7 @@ from workers.progress import FAILED
 
 bp = Blueprint("admin_bulk_enroll", __name__, url_prefix="/leads/enroll")
 
-ENROLLERS = (Role.ADMIN, Role.MARKETER)
+ENROLLERS = (Role.ADMIN, Role.MARKETER, Role.REP)  # reps: cadences only, as themselves
 FILTER_ARGS = ("q", "source", "lifecycle_stage", "lead_status", "owner_team", "owner_user_id", "company_id",
                "created_after", "created_before")  # fmt: skip
 LABELS = [("enrolled", "Enrolled"), ("skipped", "Skipped (already in the sequence)"), ("refused", "Refused")]
@@ -39,7 +39,10 @@ def filter_args(values: Mapping[str, str]) -> dict[str, str]:
 
 
 def _active_sequences() -> list[Sequence]:
-    return list(db().scalars(select(Sequence).where(Sequence.status == SequenceStatus.ACTIVE).order_by(Sequence.name)))
+    query = select(Sequence).where(Sequence.status == SequenceStatus.ACTIVE)
+    if current_user.role == Role.REP:
+        query = query.where(Sequence.kind == SequenceKind.CADENCE)
+    return list(db().scalars(query.order_by(Sequence.name)))
 
 
 def _form(args: dict[str, str], errors: dict[str, str], status: int = 200, sequence_id: str = "") -> Any:
@@ -79,11 +82,12 @@ def create() -> Any:
     except ValidationError as exc:
         return _form(args, exc.errors, 422, chosen)
     sequence = db().get(Sequence, int(chosen)) if chosen.isdigit() else None
-    if sequence is None or sequence.status != SequenceStatus.ACTIVE:
-        return _form(args, {"sequence_id": "Choose an active sequence"}, 422, chosen)
+    if sequence is None or sequence not in _active_sequences():
+        wanted = "an active cadence" if current_user.role == Role.REP else "an active sequence"
+        return _form(args, {"sequence_id": f"Choose {wanted}"}, 422, chosen)
     token = new_token()
     context = {"sequence": sequence.name, "sequence_id": sequence.id, "filters": args, "by": current_user.email,
-               "at": utcnow().isoformat()}  # fmt: skip
+               "actor_id": current_user.id, "at": utcnow().isoformat()}  # fmt: skip
     _start(token, context)
     return redirect(url_for("admin_bulk_enroll.show", token=token), code=303)
 
@@ -91,13 +95,15 @@ def create() -> Any:
 def _start(token: str, context: dict[str, Any]) -> None:
     by = f"{context['by']} (bulk, from a lead filter)"
     start_job(enroll_job_id(token), run_bulk_enrollment, token, context["sequence_id"], context["filters"], by,
-              context=context)  # fmt: skip
+              context.get("actor_id"), context=context)  # fmt: skip
 
 
 def _progress(token: str) -> Any:
     progress = progress_of(enroll_job_id(token)) if valid_token(token) else None
     if progress is None:  # never started, or its progress expired (a week)
         abort(404)
+    if current_user.role == Role.REP and progress.context.get("actor_id") != current_user.id:
+        abort(404)  # a rep sees their own runs only
     return progress
 
 

@@ -1,20 +1,18 @@
-"""Admin: enroll a lead, or every lead of the leads list's filter, in a cadence (as the signed-in user:
-a rep only their own or unowned leads); each refusal is shown with its reason."""
+"""Admin: enroll a lead in a cadence from its page (as the signed-in user: a rep only their own or unowned
+leads); a refusal is shown with its reason. A whole filter is enrolled by admin_bulk_enroll, as a job."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from campaigns.bulk import Refusal, bulk_enroll
 from campaigns.enrollments import enroll
 from campaigns.models import Sequence, SequenceKind, SequenceStatus
 from nurture.db.base import utcnow
 from nurture.errors import ValidationError
-from nurture.leads.query import parse_lead_filters
 from nurture.models import Lead, Role, User
 from nurture.web.auth import roles_required
 from nurture.web.db import db
@@ -22,7 +20,6 @@ from nurture.web.db import db
 bp = Blueprint("admin_cadence_enroll", __name__, url_prefix="/leads")
 
 ENROLLERS = (Role.ADMIN, Role.MARKETER, Role.REP)
-FILTER_FIELDS = ("q", "source", "lifecycle_stage", "lead_status", "owner_team")
 
 
 def active_cadences() -> list[Sequence]:
@@ -32,7 +29,7 @@ def active_cadences() -> list[Sequence]:
 
 @bp.app_context_processor
 def _choices() -> dict[str, Any]:
-    return {"enroll_cadences": active_cadences, "enroll_filter_fields": FILTER_FIELDS}  # called by the page only when shown
+    return {"enroll_cadences": active_cadences}  # called by the page only when shown
 
 
 def _cadence() -> Sequence:
@@ -62,21 +59,3 @@ def enroll_one(lead_id: int) -> Any:
         session.commit()
         flash(f"Enrolled in “{sequence.name}”.", "success")
     return redirect(url_for("admin_leads.show", lead_id=lead_id))
-
-
-@bp.post("/enroll")
-@roles_required(*ENROLLERS)
-def enroll_filtered() -> Any:
-    session = db()
-    sequence, me = _cadence(), _me()
-    args = {name: request.form[name] for name in FILTER_FIELDS if request.form.get(name)}
-    try:
-        filters, _page, _per_page = parse_lead_filters(args)
-    except ValidationError as exc:
-        abort(400, "; ".join(exc.errors.values()))
-    refusals: list[Refusal] = []
-    outcome = bulk_enroll(session, sequence, filters, now=utcnow(), by=f"{me.email} (admin, from the leads list)", actor=me,
-                          refusals=refusals)  # fmt: skip
-    enrolled = outcome.pop("enrolled", 0)
-    return render_template("web/leads/enrolled.html", sequence=sequence, enrolled=enrolled, counts=dict(outcome),
-                           refusals=refusals, args=args)  # fmt: skip

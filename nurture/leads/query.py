@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from nurture.errors import ValidationError
-from nurture.leads.validation import ENUM_FIELDS, parse_datetime, validate_enum
+from nurture.leads.validation import ENUM_FIELDS, STAGE_FIELD, parse_datetime, validate_enum, validate_stage_key
 from nurture.models import Company, Lead
 from nurture.pagination import Page
 
@@ -46,7 +46,7 @@ def parse_lead_filters(args: Mapping[str, str]) -> tuple[LeadFilters, int, int]:
     filters.q = q or None
     for name in FILTER_ENUMS:
         if args.get(name):
-            value, error = validate_enum(ENUM_FIELDS[name], args[name])
+            value, error = validate_stage_key(args[name]) if name == STAGE_FIELD else validate_enum(ENUM_FIELDS[name], args[name])
             if error:
                 errors[name] = error
             filters.enums[name] = value

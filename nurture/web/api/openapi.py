@@ -41,7 +41,7 @@ LEAD_INPUT = {
         "owner_team": _enum("owner_team"),
         "owner_email": {**STRING, "format": "email"},
         "owner_user_id": {"type": ["integer", "null"]},
-        "lifecycle_stage": {**_enum("lifecycle_stage"), "description": "Moves forward only"},
+        "lifecycle_stage": {**STRING, "description": "A stage key (GET /api/v1/stages); moves forward only, in their order"},
         "lead_status": _enum("lead_status"),
         "budget": STRING,
         "authority": STRING,

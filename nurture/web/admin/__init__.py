@@ -1,6 +1,7 @@
 """Admin pages (server-rendered Jinja in templates/web/), one blueprint a feature."""
 
 from nurture.web.admin.auth_pages import bp as auth_bp
+from nurture.web.admin.definitions import bp as definitions_bp
 from nurture.web.admin.forms import bp as forms_bp
 from nurture.web.admin.hot_leads import bp as hot_leads_bp
 from nurture.web.admin.imports import bp as imports_bp
@@ -20,3 +21,4 @@ blueprints = [
     auth_bp, today_bp, leads_bp, hot_leads_bp, qualification_bp, opportunities_bp, users_bp, imports_bp, forms_bp, sequences_bp,
     outbox_bp, inbound_bp, scoring_bp, routing_bp, webhooks_bp,
 ]  # fmt: skip
+blueprints.append(definitions_bp)

@@ -11,6 +11,8 @@ from nurture.leads.validation import ENUM_FIELDS
 from nurture.web.api import blueprint
 from nurture.web.api.openapi_sales import PATHS as SALES_PATHS
 from nurture.web.api.openapi_sales import SCHEMAS as SALES_SCHEMAS
+from nurture.web.api.openapi_stages import PATHS as STAGES_PATHS
+from nurture.web.api.openapi_stages import SCHEMAS as STAGES_SCHEMAS
 
 STRING = {"type": ["string", "null"]}
 
@@ -166,6 +168,7 @@ def document() -> dict[str, Any]:
                          "responses": {"200": _json({"type": "object"}, "Bulk counts"), "201": _json({"type": "object"}, "Enrolled"), **ERRORS}},
             },
             **SALES_PATHS,
+            **STAGES_PATHS,
             "/api/v1/inbound": {
                 "post": {"summary": "Hand in a reply or bounce (a raw RFC 5322 message) for processing",
                          "description": "For mail gateways that do not use IMAP polling. The message is classified (hard or soft bounce, "
@@ -197,6 +200,7 @@ def document() -> dict[str, Any]:
                 "SequenceInput": {"type": "object", "properties": {"name": {"type": "string"}, "kind": {"enum": ["nurture", "cadence"]},
                                   "reenroll": {"enum": ["never", "after_exit", "always"]}, "definition": {"type": "object"}}},
                 **SALES_SCHEMAS,
+                **STAGES_SCHEMAS,
                 "Inbound": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "message_id": {"type": "string"},
                     "kind": {"enum": ["hard_bounce", "soft_bounce", "delay_notice", "out_of_office", "auto_reply", "human_reply"]},

@@ -41,11 +41,11 @@ def test_the_seeded_stages_are_todays_six_with_todays_handoff(session):
     assert all(s.definition and s.max_age_days is None for s in ladder.stages)
 
 
-def test_a_company_renames_and_adds_a_stage_and_a_lead_moves_through_it_by_its_criteria(session, settings, admin):
-    update_stage(session, stage(session, "lead"), {"name": "Inquiry", "definition": "Anyone who asked us something."}, admin.user)
+def test_a_company_renames_and_adds_a_stage_and_a_lead_moves_through_it_by_its_criteria(session, settings, editor):
+    update_stage(session, stage(session, "lead"), {"name": "Inquiry", "definition": "Anyone who asked us something."}, editor)
     create_stage(session, {"name": "Information qualified", "owner_team": "marketing", "after": "lead", "max_age_days": "30",
                            "definition": "Downloaded a guide or signed up for a webinar.",
-                           "criteria": {"signals": "form:pricing-guide"}}, admin.user)  # fmt: skip
+                           "criteria": {"signals": "form:pricing-guide"}}, editor)  # fmt: skip
     form = create_form(session, {"name": "Pricing guide", "key": "pricing-guide", "fields": ["first_name"]})
     session.commit()
     assert keys(session) == ["subscriber", "lead", "information_qualified", "mql", "sql", "opportunity", "customer"]
@@ -71,16 +71,16 @@ def test_a_company_renames_and_adds_a_stage_and_a_lead_moves_through_it_by_its_c
     assert stage_max_ages(session) == {"information_qualified": 30}
 
     audit = session.scalars(select(StageChange).order_by(StageChange.id)).all()
-    assert [(c.stage_key, c.action, c.actor_user_id) for c in audit] == [("lead", "updated", admin.user.id),
-                                                                         ("information_qualified", "created", admin.user.id)]  # fmt: skip
+    assert [(c.stage_key, c.action, c.actor_user_id) for c in audit] == [("lead", "updated", editor.id),
+                                                                         ("information_qualified", "created", editor.id)]  # fmt: skip
     assert (audit[0].before["name"], audit[0].after["name"], audit[1].before) == ("Lead", "Inquiry", None)
 
 
-def test_a_whole_other_ladder_keeps_the_keys_so_history_reads_the_same(session, admin):
+def test_a_whole_other_ladder_keeps_the_keys_so_history_reads_the_same(session, editor):
     lead = create_lead(session, validate_lead_input({"email": "old@example.com", "lifecycle_stage": "mql"}), reason="test")
     for key, name in (("lead", "Inquiry"), ("mql", "Qualified lead"), ("sql", "Prospect"), ("opportunity", "Proposal")):
-        update_stage(session, stage(session, key), {"name": name}, admin.user)
-    retire_stage(session, stage(session, "subscriber"), admin.user)
+        update_stage(session, stage(session, key), {"name": name}, editor)
+    retire_stage(session, stage(session, "subscriber"), editor)
     session.commit()
     ladder = load_ladder(session)
     assert [s.name for s in ladder.active] == ["Inquiry", "Qualified lead", "Prospect", "Proposal", "Customer"]
@@ -89,42 +89,42 @@ def test_a_whole_other_ladder_keeps_the_keys_so_history_reads_the_same(session, 
     with pytest.raises(ValidationError) as retired:
         create_lead(session, validate_lead_input({"email": "new@example.com", "lifecycle_stage": "subscriber"}), reason="test")
     assert "Unknown stage" in retired.value.errors["lifecycle_stage"]
-    restore_stage(session, stage(session, "subscriber"), admin.user)
+    restore_stage(session, stage(session, "subscriber"), editor)
     assert "subscriber" in keys(session)
 
 
-def test_a_stage_retires_only_when_empty_and_never_a_built_in_one(session, admin):
-    create_stage(session, {"name": "Nurture later", "owner_team": "marketing", "after": "lead"}, admin.user)
+def test_a_stage_retires_only_when_empty_and_never_a_built_in_one(session, editor):
+    create_stage(session, {"name": "Nurture later", "owner_team": "marketing", "after": "lead"}, editor)
     lead = create_lead(session, validate_lead_input({"email": "w@example.com"}), reason="test")
     entered = lead.stage_entered_at
     apply_values(session, lead, validate_lead_input({"lifecycle_stage": "Nurture later"}, partial=True), reason="by hand")
     assert lead.lifecycle_stage == "nurture_later" and lead.stage_entered_at > entered
     with pytest.raises(ValidationError, match="1 lead"):
-        retire_stage(session, stage(session, "nurture_later"), admin.user)
+        retire_stage(session, stage(session, "nurture_later"), editor)
     with pytest.raises(ValidationError, match="built-in"):
-        retire_stage(session, stage(session, "mql"), admin.user)
+        retire_stage(session, stage(session, "mql"), editor)
     with pytest.raises(ValidationError) as backward:
         apply_values(session, lead, validate_lead_input({"lifecycle_stage": "lead"}, partial=True), reason="by hand")
     assert "forward only" in backward.value.errors["lifecycle_stage"]
 
 
-def test_reordering_moves_added_stages_and_keeps_the_built_in_order(session, admin):
-    added = create_stage(session, {"name": "Sales accepted", "owner_team": "sales"}, admin.user)  # last
-    move_stage(session, added, -1, admin.user)
-    move_stage(session, added, -1, admin.user)
+def test_reordering_moves_added_stages_and_keeps_the_built_in_order(session, editor):
+    added = create_stage(session, {"name": "Sales accepted", "owner_team": "sales"}, editor)  # last
+    move_stage(session, added, -1, editor)
+    move_stage(session, added, -1, editor)
     assert keys(session) == ["subscriber", "lead", "mql", "sql", "sales_accepted", "opportunity", "customer"]
     with pytest.raises(ValidationError, match="keep their order"):
-        move_stage(session, stage(session, "sql"), -1, admin.user)
+        move_stage(session, stage(session, "sql"), -1, editor)
     assert [c.action for c in session.scalars(select(StageChange).where(StageChange.stage_key == "sales_accepted"))] == [
         "created", "moved", "moved"]  # fmt: skip
 
 
-def test_bad_stage_edits_are_refused_field_by_field_and_change_nothing(session, admin):
+def test_bad_stage_edits_are_refused_field_by_field_and_change_nothing(session, editor):
     with pytest.raises(ValidationError) as refused:
         create_stage(session, {"name": "", "key": "Bad Key", "owner_team": "finance", "max_age_days": "0", "after": "nowhere",
-                               "criteria": {"score": "custom"}}, admin.user)  # fmt: skip
+                               "criteria": {"score": "custom"}}, editor)  # fmt: skip
     assert set(refused.value.errors) == {"name", "owner_team", "max_age_days", "criteria.min_engagement"}
     with pytest.raises(ValidationError) as taken:
-        create_stage(session, {"name": "MQL", "owner_team": "marketing", "after": "nowhere"}, admin.user)
+        create_stage(session, {"name": "MQL", "owner_team": "marketing", "after": "nowhere"}, editor)
     assert set(taken.value.errors) == {"key", "after"}
     assert keys(session) == DEFAULT_KEYS and session.scalar(select(StageChange)) is None

@@ -21,14 +21,14 @@ from nurture.stages.edit import update_stage
 SIGNALS = {"score": "policy_sales_ready", "signals": [["form:demo-request"], ["page:/pricing", "reply"]]}
 
 
-def fast_track(session, admin) -> None:
-    update_stage(session, session.scalar(select(Stage).where(Stage.key == "sql")), {"criteria": SIGNALS}, admin.user)
+def fast_track(session, editor) -> None:
+    update_stage(session, session.scalar(select(Stage).where(Stage.key == "sql")), {"criteria": SIGNALS}, editor)
     session.commit()
 
 
-def test_a_demo_request_from_a_low_score_lead_reaches_a_rep_within_the_sla(client, session, settings, make_account, admin):
-    rep = make_account(Role.REP, "rep@example.com")
-    fast_track(session, admin)
+def test_a_demo_request_from_a_low_score_lead_reaches_a_rep_within_the_sla(client, session, settings, person, editor):
+    rep = person(Role.REP, "rep@example.com")
+    fast_track(session, editor)
     create_form(session, {"name": "Demo request", "key": "demo-request", "fields": ["first_name", "company"]})
     session.commit()
 
@@ -41,18 +41,18 @@ def test_a_demo_request_from_a_low_score_lead_reaches_a_rep_within_the_sla(clien
     lead = session.scalar(select(Lead).where(Lead.email == "dana@example.com"))
     score = score_lead(session, lead, current_policy(session).rules, now)
     assert score.engagement.score < current_policy(session).thresholds.mql_engagement  # low: not even an MQL by score
-    assert (handoff.stage, lead.lifecycle_stage, lead.owner_team, lead.owner_user_id) == ("sql", "sql", "sales", rep.user.id)
+    assert (handoff.stage, lead.lifecycle_stage, lead.owner_team, lead.owner_user_id) == ("sql", "sql", "sales", rep.id)
     task = session.scalar(select(Task).where(Task.lead_id == lead.id))
-    assert (task.kind, task.owner_user_id) == ("first_touch", rep.user.id)
+    assert (task.kind, task.owner_user_id) == ("first_touch", rep.id)
     assert task.due_at == due_after_business_hours(now, current_policy(session).thresholds.sla_business_hours)
     mail = session.scalar(select(OutboxMessage).where(OutboxMessage.rcpt_to == "rep@example.com"))
     assert b"demo-request" in mail.raw and b"Sales-ready lead: Dana" in mail.raw
     assert utcnow() - posted < timedelta(seconds=5)
 
 
-def test_a_pricing_visit_needs_a_reply_too(session, settings, make_account, admin):
-    rep = make_account(Role.REP, "rep@example.com")
-    fast_track(session, admin)
+def test_a_pricing_visit_needs_a_reply_too(session, settings, person, editor):
+    rep = person(Role.REP, "rep@example.com")
+    fast_track(session, editor)
     lead = create_lead(session, validate_lead_input({"email": "pat@example.com"}), reason="test")
     now = utcnow()
     session.add(ActivityEvent(lead_id=lead.id, kind="page_visit", url="https://www.example.com/pricing", occurred_at=now - timedelta(minutes=5),
@@ -64,4 +64,4 @@ def test_a_pricing_visit_needs_a_reply_too(session, settings, make_account, admi
     later = now + timedelta(seconds=1)
     [handoff] = evaluate_changed_leads(session, settings, later)
     session.refresh(lead)
-    assert (handoff.stage, lead.owner_user_id, handoff.task.owner_user_id) == ("sql", rep.user.id, rep.user.id)
+    assert (handoff.stage, lead.owner_user_id, handoff.task.owner_user_id) == ("sql", rep.id, rep.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from nurture.models import Role, User
@@ -25,7 +27,9 @@ def token(session):
 
 def test_everyone_reads_the_stages_in_order_with_counts(client, token):
     rep = token(Role.REP)
-    client.post("/api/v1/leads", json={"email": "a@example.com"}, headers=token(Role.MARKETER))
+    lead = client.post("/api/v1/leads", json={"email": "a@example.com"}, headers=token(Role.MARKETER)).json
+    entered, created = (datetime.fromisoformat(lead[k]) for k in ("stage_entered_at", "created_at"))
+    assert abs(entered - created) < timedelta(seconds=1)  # a new lead entered its stage as it was created
     data = client.get("/api/v1/stages", headers=rep).json["data"]
     assert [s["key"] for s in data] == ["subscriber", "lead", "mql", "sql", "opportunity", "customer"]
     assert data[1]["lead_count"] == 1 and data[3]["owner_team"] == "sales" and data[3]["criteria"]["score"] == "policy_sales_ready"

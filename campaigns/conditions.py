@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from campaigns.models import Enrollment, Send
 from campaigns.steps import Condition, Goal
-from nurture.models import EmailEvent, Lead, LifecycleStage, OwnerTeam
+from nurture.models import EmailEvent, Lead, OwnerTeam
+from nurture.stages.ladder import load_ladder
 
 
 def _engaged(session: Session, enrollment: Enrollment, step_id: str, kind: str, within_days: int | None) -> bool:
@@ -71,7 +72,8 @@ def goal_reached(session: Session, enrollment: Enrollment, lead: Lead, goals: tu
     """The first goal the lead has met, described, or None."""
     for goal in goals:
         if goal.type == "stage_reached" and goal.stage:
-            if LifecycleStage(lead.lifecycle_stage).rank >= LifecycleStage(goal.stage).rank:
+            ladder = load_ladder(session)
+            if ladder.rank(goal.stage) >= 0 and ladder.rank(lead.lifecycle_stage) >= ladder.rank(goal.stage):
                 return f"Goal reached: stage {goal.stage}"
         elif goal.type == "handed_to_sales" and lead.owner_team == OwnerTeam.SALES:
             return "Goal reached: handed to sales"

@@ -28,9 +28,9 @@ from campaigns.steps import (
 )
 from nurture.errors import ValidationError
 from nurture.leads.text import has_control_chars
-from nurture.leads.validation import ALL_FIELDS, normalize_email
+from nurture.leads.validation import ALL_FIELDS, normalize_email, validate_stage_key
 from nurture.mail.templating import compile_email
-from nurture.models import LeadStatus, LifecycleStage
+from nurture.models import LeadStatus
 
 MAX_STEPS = 100
 STEP_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -40,6 +40,12 @@ FIELD_OPS = ("equals", "not_equals", "in", "exists", "gte", "lte")
 ACTIONS = ("set_stage", "set_status", "add_tag", "notify_owner", "enroll", "exit", "add_score")
 GOAL_TYPES = ("stage_reached", "replied", "clicked", "handed_to_sales")
 REQUIRED = "Required field missing"
+# Stages are data (Admin → Definitions): a step names one by key; a key no stage has is skipped when it runs.
+STAGE_KEY = "A stage key (lower-case letters, digits and _), e.g. mql"
+
+
+def _stage_key(value: object) -> bool:
+    return isinstance(value, str) and validate_stage_key(value)[0] == value
 
 
 class _Errors(dict[str, str]):
@@ -147,8 +153,8 @@ def _parse_action(data: Mapping[str, Any], where: str, errors: _Errors) -> dict[
         errors[f"{where}.action"] = "One of " + ", ".join(ACTIONS)
         return None
     params = {k: v for k, v in data.items() if k not in ("id", "type", "action", "next")}
-    if action == "set_stage" and params.get("stage") not in {s.value for s in LifecycleStage}:
-        errors[f"{where}.stage"] = "One of " + ", ".join(s.value for s in LifecycleStage)
+    if action == "set_stage" and not _stage_key(params.get("stage")):
+        errors[f"{where}.stage"] = STAGE_KEY
     if action == "set_status" and params.get("status") not in {s.value for s in LeadStatus}:
         errors[f"{where}.status"] = "One of " + ", ".join(s.value for s in LeadStatus)
     if action == "add_tag" and not (isinstance(params.get("tag"), str) and 0 < len(params["tag"]) <= 64):
@@ -241,8 +247,8 @@ def parse_definition(data: Any) -> SequenceDefinition:
         if not isinstance(goal, Mapping) or goal.get("type") not in GOAL_TYPES:
             errors[f"goals[{index}]"] = "A goal of type " + ", ".join(GOAL_TYPES)
             continue
-        if goal["type"] == "stage_reached" and goal.get("stage") not in {s.value for s in LifecycleStage}:
-            errors[f"goals[{index}].stage"] = "One of " + ", ".join(s.value for s in LifecycleStage)
+        if goal["type"] == "stage_reached" and not _stage_key(goal.get("stage")):
+            errors[f"goals[{index}].stage"] = STAGE_KEY
             continue
         goals.append(Goal(goal["type"], goal.get("stage")))
     rules = []

@@ -14,7 +14,7 @@ from campaigns.handoff import after_handoff
 from nurture.config import Settings
 from nurture.db.base import utcnow
 from nurture.handoff.evaluate import evaluate_changed_leads
-from nurture.models import Lead, LifecycleStage
+from nurture.models import Lead
 from workers.context import job_session
 from workers.jobs import run_send_batch
 from workers.queues import SEND, queue
@@ -58,7 +58,7 @@ def run_evaluate_engagement(settings: Settings, _connection: Redis) -> int:
         now = utcnow()
         promotions = evaluate_changed_leads(session, settings, now)
         for promotion in promotions:
-            if promotion.stage == LifecycleStage.SQL and promotion.task is not None:
+            if promotion.task is not None:
                 lead = session.get(Lead, promotion.task.lead_id)
                 if lead is not None:
                     after_handoff(session, settings, lead, now)

@@ -22,6 +22,7 @@ from nurture.handoff.promote import Promotion, promote
 from nurture.models import ActivityEvent, Checkpoint, EmailEvent, Lead, LeadEvent
 from nurture.scoring.lead_score import score_from, score_inputs
 from nurture.scoring.snapshot import save_snapshot
+from nurture.stages.ladder import load_ladder
 
 SETTLE = timedelta(milliseconds=200)
 CHUNK = 1000
@@ -64,9 +65,10 @@ def _changed_leads(session: Session, now: datetime) -> set[int]:
 def evaluate_changed_leads(session: Session, settings: Settings, now: datetime, policy: Policy | None = None) -> list[Promotion]:
     """One pass: score every lead with new engagement, promote those that crossed a threshold.
 
-    The policy is read once for the whole pass, so every lead of a pass is judged by the same version.
+    The policy and the stages are read once for the whole pass, so every lead of a pass is judged alike.
     """
     policy = policy or current_policy(session)
+    ladder = load_ladder(session)
     promotions = []
     lead_ids = _changed_leads(session, now)
     session.commit()  # the feed positions: a crash below re-scores nothing twice (promotion is idempotent anyway)
@@ -78,7 +80,7 @@ def evaluate_changed_leads(session: Session, settings: Settings, now: datetime, 
         score = score_from(inputs, policy.rules, now)
         save_snapshot(session, lead.id, score, now, policy.rules.half_life_days)  # for the hot leads list
         judged = score_for_promotion(session, lead, inputs, score, policy.rules, now)
-        promotion = promote(session, settings, lead, judged, now, policy.thresholds)
+        promotion = promote(session, settings, lead, judged, now, policy.thresholds, ladder)
         session.commit()
         if promotion:
             promotions.append(promotion)

@@ -8,7 +8,6 @@ from typing import Any
 
 from nurture.errors import ValidationError
 from nurture.leads.validation import normalize_email
-from nurture.models import LifecycleStage
 
 
 @dataclass(frozen=True)
@@ -53,17 +52,6 @@ class Thresholds:
         if errors:
             raise ValidationError(errors)
         return cls(**values)
-
-
-def next_stage(stage: LifecycleStage, engagement: int, fit: int, t: Thresholds) -> LifecycleStage | None:
-    """The stage a score earns, if it is further along than ``stage`` (stages never move back here)."""
-    if engagement >= t.sales_ready_engagement and fit >= t.sales_ready_min_fit:
-        target = LifecycleStage.SQL
-    elif engagement >= t.mql_engagement:
-        target = LifecycleStage.MQL
-    else:
-        return None
-    return target if target.rank > stage.rank else None
 
 
 def cooled(engagement: int, t: Thresholds) -> bool:

@@ -12,7 +12,8 @@ from nurture.leads.companies import company_for_domain
 from nurture.leads.geography import guess_timezone
 from nurture.leads.timeline import jsonable, record_event
 from nurture.leads.validation import LeadInput, company_domain_for
-from nurture.models import Lead, LifecycleStage, Role, User
+from nurture.models import Lead, Role, User
+from nurture.stages.ladder import Ladder, load_ladder
 
 # Changes that get an event kind of their own; the rest are "updated".
 _OWN_KIND = {"lifecycle_stage": "stage_changed", "lead_status": "status_changed"}
@@ -33,10 +34,15 @@ def resolve_owner(session: Session, values: LeadInput) -> User | None:
     return user
 
 
-def check_stage_forward(current: LifecycleStage | str | None, values: LeadInput) -> None:
-    """The one rule for every capture path: a stage moves forward only (recycling is explicit)."""
+def check_stage_forward(ladder: Ladder, current: str | None, values: LeadInput) -> None:
+    """The one rule for every capture path: a stage in use, and forward only (recycling is explicit)."""
     new = values.lead.get("lifecycle_stage")
-    if new is not None and current is not None and new.rank < LifecycleStage(current).rank:
+    if new is None:
+        return
+    stage = ladder.get(new)
+    if stage is None or stage.retired:
+        raise ValidationError({"lifecycle_stage": "Unknown stage; one of: " + ", ".join(s.key for s in ladder.active)})
+    if current is not None and ladder.rank(new) < ladder.rank(current):
         raise ValidationError({"lifecycle_stage": f"Stage moves forward only (now {current}); recycle with a reason instead"})
 
 
@@ -58,7 +64,8 @@ def apply_values(
 
     Returns the changes as ``{field: [old, new]}``; custom fields are merged.
     """
-    check_stage_forward(lead.lifecycle_stage, values)
+    if "lifecycle_stage" in values.lead:
+        check_stage_forward(load_ladder(session), lead.lifecycle_stage, values)
     owner = resolve_owner(session, values)
     changes: dict[str, list[Any]] = {}
 

@@ -21,15 +21,16 @@ from nurture.errors import ValidationError
 from nurture.leads.changes import check_stage_forward, event_kind
 from nurture.leads.geography import guess_timezone
 from nurture.leads.timeline import jsonable
-from nurture.leads.validation import ENUM_FIELDS, LEAD_TEXT_FIELDS, LeadInput, company_domain_for
+from nurture.leads.validation import ENUM_FIELDS, LEAD_TEXT_FIELDS, STAGE_FIELD, LeadInput, company_domain_for
 from nurture.models import Company, Lead, LeadEvent, LeadSource, LifecycleStage, Role, User
 from nurture.models.enums import LeadStatus, OwnerTeam
+from nurture.stages.ladder import load_ladder
 from nurture.webhooks.emit import emit_many
 
 EVENT_KIND = "imported"
 # The lead columns an import can set; a new lead's other columns keep their model defaults.
 LEAD_COLUMNS = (
-    *LEAD_TEXT_FIELDS, *ENUM_FIELDS, "phone", "country", "timezone", "consent_at", "custom_fields", "company_id", "owner_user_id",
+    *LEAD_TEXT_FIELDS, *ENUM_FIELDS, STAGE_FIELD, "phone", "country", "timezone", "consent_at", "custom_fields", "company_id", "owner_user_id",
 )  # fmt: skip
 _OWNER_ROLES = (Role.REP, Role.ADMIN, Role.MARKETER)
 
@@ -77,6 +78,7 @@ def write_chunk(
         users = select(User.id, User.email, User.active, User.role).where(User.email.in_(owner_emails))
         owners = {user.email: user for user in session.execute(users)}
     domains = [company_domain_for(values, values.email or "") for _key, values in rows]  # computed once: not cheap
+    ladder = load_ladder(session)
     context = _Context(existing, owners, _company_ids(session, rows, domains, existing, now))
 
     outcome = ChunkOutcome()
@@ -89,8 +91,8 @@ def write_chunk(
         lead = leads.get(email) or (dict(existing[email]) if email in existing else None)
         try:
             owner_id = _owner_id(values, context)
-            if lead is not None:
-                check_stage_forward(lead["lifecycle_stage"], values)
+            if STAGE_FIELD in values.lead:
+                check_stage_forward(ladder, lead["lifecycle_stage"] if lead is not None else None, values)
         except ValidationError as exc:
             outcome.rejected.append((key, exc.errors))
             continue
@@ -104,8 +106,10 @@ def write_chunk(
             continue
         leads[email] = lead
         changes = _apply(lead, values, domain, owner_id, context, keep_source=True)
+        if STAGE_FIELD in changes:
+            lead["stage_entered_at"] = now
         if email in existing:
-            changed.setdefault(email, set()).update(changes)
+            changed.setdefault(email, set()).update([*changes, *(["stage_entered_at"] if STAGE_FIELD in changes else [])])
         events.extend((email, kind, data) for kind, data in _group(changes).items())
         outcome.updated += 1
 
@@ -133,13 +137,13 @@ def write_chunk(
     return outcome
 
 
-_NEW_KEYS = (*LEAD_COLUMNS, "created_at", "updated_at")
+_NEW_KEYS = (*LEAD_COLUMNS, "stage_entered_at", "created_at", "updated_at")
 
 
 def _new_lead(email: str, source: LeadSource, now: datetime) -> dict[str, Any]:
     lead: dict[str, Any] = dict.fromkeys(LEAD_COLUMNS)
     lead.update(email=email, source=source, owner_team=OwnerTeam.MARKETING, lifecycle_stage=LifecycleStage.LEAD,
-                lead_status=LeadStatus.NEW, custom_fields={}, created_at=now, updated_at=now)  # fmt: skip
+                lead_status=LeadStatus.NEW, custom_fields={}, stage_entered_at=now, created_at=now, updated_at=now)  # fmt: skip
     return lead
 
 

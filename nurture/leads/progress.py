@@ -5,16 +5,17 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from nurture.leads.timeline import record_event
-from nurture.models import Lead, LeadStatus, LifecycleStage, User
+from nurture.models import Lead, LeadStatus, User
+from nurture.stages.ladder import load_ladder
 
 
-def advance_stage(session: Session, lead: Lead, target: LifecycleStage, reason: str, actor: User | None) -> bool:
-    """Forward only: a lead already at ``target`` or beyond is left as it is."""
-    current = LifecycleStage(lead.lifecycle_stage)
-    if target.rank <= current.rank:
+def advance_stage(session: Session, lead: Lead, target: str, reason: str, actor: User | None) -> bool:
+    """Forward only (in the order of the stages): a lead already at ``target`` or beyond is left as it is."""
+    current, ladder = lead.lifecycle_stage, load_ladder(session)
+    if ladder.rank(target) <= ladder.rank(current):
         return False
-    lead.lifecycle_stage = target
-    record_event(session, lead, "stage_changed", reason, {"lifecycle_stage": [current.value, target.value]}, actor)
+    lead.lifecycle_stage = target  # the model notes when it entered
+    record_event(session, lead, "stage_changed", reason, {"lifecycle_stage": [current, str(target)]}, actor)
     return True
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from nurture.db.like import contains_pattern
 from nurture.errors import ValidationError
-from nurture.leads.validation import ENUM_FIELDS, parse_datetime, validate_enum
+from nurture.leads.validation import ENUM_FIELDS, STAGE_FIELD, parse_datetime, validate_enum, validate_stage_key
 from nurture.models import Company, Lead
 from nurture.pagination import Page
 
@@ -47,7 +47,7 @@ def parse_lead_filters(args: Mapping[str, str]) -> tuple[LeadFilters, int, int]:
     filters.q = q or None
     for name in FILTER_ENUMS:
         if args.get(name):
-            value, error = validate_enum(ENUM_FIELDS[name], args[name])
+            value, error = validate_stage_key(args[name]) if name == STAGE_FIELD else validate_enum(ENUM_FIELDS[name], args[name])
             if error:
                 errors[name] = error
             filters.enums[name] = value

@@ -39,6 +39,7 @@ def lead_json(lead: Lead) -> dict[str, Any]:
         "owner_team": _value(lead.owner_team),
         "owner": {"id": owner.id, "email": owner.email, "name": owner.name} if owner else None,
         "lifecycle_stage": _value(lead.lifecycle_stage),
+        "stage_entered_at": iso(lead.stage_entered_at),
         "lead_status": _value(lead.lead_status),
         "budget": lead.budget,
         "authority": lead.authority,

@@ -19,7 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 from nurture.leads.domains import email_company_domain, website_domain
 from nurture.leads.geography import country_names, timezone_names
 from nurture.leads.text import clean_text
-from nurture.models.enums import ConsentBasis, LeadSource, LeadStatus, LifecycleStage, OwnerTeam
+from nurture.models.enums import ConsentBasis, LeadSource, LeadStatus, OwnerTeam
 
 REQUIRED = "Required field missing"
 UNKNOWN = "Unknown field"
@@ -39,16 +39,19 @@ ENUM_FIELDS: dict[str, type[StrEnum]] = {
     "source": LeadSource,
     "consent_basis": ConsentBasis,
     "owner_team": OwnerTeam,
-    "lifecycle_stage": LifecycleStage,
     "lead_status": LeadStatus,
 }
 # Fields about the lead's company; they end up on the Company row.
 COMPANY_FIELDS = ("company", "website", "company_size", "industry")
 OTHER_FIELDS = ("email", "phone", "country", "timezone", "consent_at", "owner_email", "owner_user_id", "custom_fields")
-ALL_FIELDS = frozenset([*LEAD_TEXT_FIELDS, *ENUM_FIELDS, *COMPANY_FIELDS, *OTHER_FIELDS])
+# The stage is a key of the lifecycle_stages table (nurture.stages): its form is checked here, its existence
+# and direction by the services, which have the database.
+STAGE_FIELD = "lifecycle_stage"
+ALL_FIELDS = frozenset([*LEAD_TEXT_FIELDS, *ENUM_FIELDS, STAGE_FIELD, *COMPANY_FIELDS, *OTHER_FIELDS])
 
 MAX_CUSTOM_FIELDS = 50
 _CUSTOM_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_STAGE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _PHONE = re.compile(r"^\+?[0-9 ().\-/]{4,30}(\s*(x|ext\.?)\s*[0-9]{1,6})?$", re.IGNORECASE)
 
 
@@ -141,6 +144,15 @@ def validate_enum(enum_cls: type[StrEnum], value: object) -> tuple[StrEnum | Non
             if member.value == token:
                 return member, None
     return None, "Unknown value; one of: " + ", ".join(m.value for m in enum_cls)
+
+
+def validate_stage_key(value: object) -> tuple[str | None, str | None]:
+    """A stage key as people type it ("Sales Accepted" → sales_accepted); whether it exists is the caller's check."""
+    if isinstance(value, str):
+        token = value.strip().lower().replace(" ", "_").replace("-", "_")
+        if _STAGE_KEY.match(token):
+            return token, None
+    return None, "A stage key: lower-case letters, digits and _ (see the Definitions page)"
 
 
 def _validate_country(value: object) -> tuple[str | None, str | None]:
@@ -237,6 +249,10 @@ def validate_lead_input(
                 errors[key] = REQUIRED if not partial else "Cannot be cleared"
             continue
         check(key, lambda v, enum_cls=enum_cls: validate_enum(enum_cls, v), out.lead)
+    if present(STAGE_FIELD) and data[STAGE_FIELD] in (None, ""):
+        errors[STAGE_FIELD] = REQUIRED if not partial else "Cannot be cleared"
+    else:
+        check(STAGE_FIELD, validate_stage_key, out.lead)
     check("phone", _validate_phone, out.lead)
     check("country", _validate_country, out.lead)
     check("timezone", _validate_timezone, out.lead)

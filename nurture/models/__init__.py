@@ -73,3 +73,7 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
 ]
+
+from nurture.models.stage import Stage, StageChange  # noqa: E402
+
+__all__ += ["Stage", "StageChange"]

@@ -8,7 +8,7 @@ from sqlalchemy import Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nurture.db.base import Base, utcnow
-from nurture.models.enums import DisqualificationReason, LifecycleStage, str_enum
+from nurture.models.enums import DisqualificationReason, str_enum
 
 
 class Disqualification(Base):
@@ -24,7 +24,7 @@ class Disqualification(Base):
     reason: Mapped[DisqualificationReason] = mapped_column(str_enum(DisqualificationReason))
     note: Mapped[str | None] = mapped_column(String(1000))
     # The stage the lead had before the recycle: the lead-quality report counts how far it got.
-    stage_before: Mapped[LifecycleStage] = mapped_column(str_enum(LifecycleStage))
+    stage_before: Mapped[str] = mapped_column(String(32))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resurface_on: Mapped[date | None] = mapped_column(Date)

@@ -25,7 +25,11 @@ class LeadSource(StrEnum):
 
 
 class LifecycleStage(StrEnum):
-    """Ordered: a lead moves forward only, except by a recorded recycle."""
+    """The keys of the built-in stages the code relies on (handoff, qualification, Closed Won, recycling).
+
+    The stages themselves — their order, names, definitions and criteria, and any others — are data
+    (``lifecycle_stages``, nurture.stages); a lead moves forward in that order only, except by a recorded recycle.
+    """
 
     SUBSCRIBER = "subscriber"
     LEAD = "lead"
@@ -33,10 +37,6 @@ class LifecycleStage(StrEnum):
     SQL = "sql"
     OPPORTUNITY = "opportunity"
     CUSTOMER = "customer"
-
-    @property
-    def rank(self) -> int:
-        return list(LifecycleStage).index(self)
 
 
 class LeadStatus(StrEnum):

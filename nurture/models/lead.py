@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from nurture.db.base import Base, utcnow
 from nurture.models.company import Company
@@ -19,6 +19,8 @@ class Lead(Base):
     __table_args__ = (
         Index("ix_leads_created_at_id", "created_at", "id"),
         Index("ix_leads_stage_status", "lifecycle_stage", "lead_status"),
+        # The stuck-leads report: who has sat in a stage since when.
+        Index("ix_leads_stage_entered", "lifecycle_stage", "stage_entered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,7 +39,10 @@ class Lead(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     owner_team: Mapped[OwnerTeam] = mapped_column(str_enum(OwnerTeam), default=OwnerTeam.MARKETING)
     owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    lifecycle_stage: Mapped[LifecycleStage] = mapped_column(str_enum(LifecycleStage), default=LifecycleStage.LEAD)
+    # A key of lifecycle_stages (nurture.stages): checked against that table by the services that set it.
+    lifecycle_stage: Mapped[str] = mapped_column(String(32), default=LifecycleStage.LEAD.value)
+    # When the lead entered its current stage: set on every change of stage, whichever path made it.
+    stage_entered_at: Mapped[datetime] = mapped_column(default=utcnow)
     lead_status: Mapped[LeadStatus] = mapped_column(str_enum(LeadStatus), default=LeadStatus.NEW)
     budget: Mapped[str | None] = mapped_column(String(200))
     authority: Mapped[str | None] = mapped_column(String(200))
@@ -49,6 +54,12 @@ class Lead(Base):
 
     company: Mapped[Company | None] = relationship(lazy="joined")
     owner: Mapped[User | None] = relationship(lazy="joined")
+
+    @validates("lifecycle_stage")
+    def _entering(self, _key: str, stage: str) -> str:
+        if self.id is not None and stage != self.lifecycle_stage:
+            self.stage_entered_at = utcnow()
+        return str(stage)
 
     @property
     def full_name(self) -> str:

@@ -18,6 +18,7 @@ from nurture.leads.timeline import record_event
 from nurture.models import Disqualification, DisqualificationReason, Lead, LeadStatus, LifecycleStage, OwnerTeam, User
 from nurture.qualification.bant import set_bant
 from nurture.qualification.inputs import DisqualifyInput
+from nurture.stages.ladder import load_ladder
 
 REASON_LABELS = {
     DisqualificationReason.NO_BUDGET: "no budget",
@@ -31,8 +32,8 @@ REASON_LABELS = {
 
 
 def disqualify(session: Session, lead: Lead, values: DisqualifyInput, *, actor: User, now: datetime) -> Disqualification:
-    stage = LifecycleStage(lead.lifecycle_stage)
-    if stage.rank >= LifecycleStage.OPPORTUNITY.rank:
+    stage, ladder = lead.lifecycle_stage, load_ladder(session)
+    if ladder.rank(stage) >= ladder.rank(LifecycleStage.OPPORTUNITY):
         raise ValidationError({"lead": "The lead has an opportunity: close the deal as lost instead"})
     label = REASON_LABELS[values.reason]
     why = f"Disqualified by {actor.email}: {label}" + (f" (back on {values.resurface_on})" if values.resurface_on else "")
@@ -47,11 +48,11 @@ def disqualify(session: Session, lead: Lead, values: DisqualifyInput, *, actor: 
                  actor)  # fmt: skip
     status = LeadStatus.BAD_TIMING if values.reason == DisqualificationReason.BAD_TIMING else LeadStatus.UNQUALIFIED
     set_status(session, lead, status, why, actor)
-    if stage.rank > LifecycleStage.LEAD.rank:
+    if ladder.rank(stage) > ladder.rank(LifecycleStage.LEAD):
         # The one backward move of the lifecycle (DESIGN.md): explicit, with the disqualification reason.
         lead.lifecycle_stage = LifecycleStage.LEAD
         record_event(session, lead, "recycled", why,
-                     {"lifecycle_stage": [stage.value, LifecycleStage.LEAD.value], "disqualification_reason": values.reason.value},
+                     {"lifecycle_stage": [stage, LifecycleStage.LEAD.value], "disqualification_reason": values.reason.value},
                      actor)  # fmt: skip
     if lead.owner_team != OwnerTeam.MARKETING or lead.owner_user_id is not None:
         record_event(session, lead, "owner_changed", f"{why}: back to marketing",

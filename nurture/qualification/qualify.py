@@ -13,6 +13,7 @@ from nurture.models import Lead, LeadStatus, LifecycleStage, Opportunity, OwnerT
 from nurture.opportunities.create import create_opportunity
 from nurture.qualification.bant import set_bant
 from nurture.qualification.inputs import QualifyInput
+from nurture.stages.ladder import load_ladder
 
 
 def default_opportunity_name(lead: Lead) -> str:
@@ -20,7 +21,8 @@ def default_opportunity_name(lead: Lead) -> str:
 
 
 def qualify(session: Session, lead: Lead, values: QualifyInput, *, actor: User, now: datetime) -> Opportunity:
-    if LifecycleStage(lead.lifecycle_stage).rank >= LifecycleStage.OPPORTUNITY.rank:
+    ladder = load_ladder(session)
+    if ladder.rank(lead.lifecycle_stage) >= ladder.rank(LifecycleStage.OPPORTUNITY):
         raise ValidationError({"lead": "Already an opportunity or a customer; add a new opportunity instead"})
     why = f"Qualified by {actor.email}"
     bant = set_bant(lead, values.bant)

@@ -34,11 +34,9 @@ from nurture.models import (
     StageOutcome,
 )
 from nurture.reports.table import spreadsheet_safe as _safe
+from nurture.stages.ladder import load_ladder
 
 REASONS = [r.value for r in DisqualificationReason]
-# Looked up once: LifecycleStage.rank walks the enum, and the loops below run once per group (thousands).
-RANKS = {stage.value: stage.rank for stage in LifecycleStage}
-MQL_RANK, SQL_RANK = LifecycleStage.MQL.rank, LifecycleStage.SQL.rank
 COUNTS = ("leads", "mqls", "sales_accepted", "disqualified", "bad_timing_returns", "opportunities", "won")
 
 
@@ -78,8 +76,8 @@ class LeadQuality:
     total: Row
 
 
-def stage_rank(column: ColumnElement[str]) -> ColumnElement[int]:
-    return case(RANKS, value=column, else_=0)
+def stage_rank(column: ColumnElement[str], ranks: dict[str, int]) -> ColumnElement[int]:
+    return case(ranks, value=column, else_=0)
 
 
 def _cohort(start: datetime | None, end: datetime | None) -> ColumnElement[bool]:
@@ -99,7 +97,9 @@ def lead_quality(session: Session, start: datetime | None, end: datetime | None)
             found = rows[key] = Row(*key)
         return found
 
-    ranks = RANKS
+    ladder = load_ladder(session)
+    ranks = {stage.key: ladder.rank(stage.key) for stage in ladder.stages}
+    mql, sql = ladder.rank(LifecycleStage.MQL), ladder.rank(LifecycleStage.SQL)
     # How far each lead got by its current stage: a few hundred groups whatever the number of leads.
     leads_query = select(Lead.source, Lead.source_detail, Lead.lifecycle_stage, func.count()).where(cohort)
     if start or end:  # SQLite would rather walk the source index for the GROUP BY than read only the period
@@ -107,12 +107,12 @@ def lead_quality(session: Session, start: datetime | None, end: datetime | None)
     for source, campaign, stage, count in session.execute(leads_query.group_by(Lead.source, Lead.source_detail, Lead.lifecycle_stage)):
         r, rank = row(source, campaign), ranks.get(getattr(stage, "value", stage), 0)
         r.leads += count
-        r.mqls += count if rank >= MQL_RANK else 0
-        r.sales_accepted += count if rank >= SQL_RANK else 0
+        r.mqls += count if rank >= mql else 0
+        r.sales_accepted += count if rank >= sql else 0
 
     # Recycled leads got further than their stage now says: their peak is the stage they were disqualified from.
     peaks = (
-        select(Disqualification.lead_id, func.max(stage_rank(Disqualification.stage_before)).label("peak"))
+        select(Disqualification.lead_id, func.max(stage_rank(Disqualification.stage_before, ranks)).label("peak"))
         .group_by(Disqualification.lead_id)
         .subquery()
     )
@@ -123,8 +123,8 @@ def lead_quality(session: Session, start: datetime | None, end: datetime | None)
         .group_by(Lead.source, Lead.source_detail, Lead.lifecycle_stage, peaks.c.peak)
     ):  # fmt: skip
         r, rank = row(source, campaign), ranks.get(getattr(stage, "value", stage), 0)
-        r.mqls += count if rank < MQL_RANK <= peak else 0
-        r.sales_accepted += count if rank < SQL_RANK <= peak else 0
+        r.mqls += count if rank < mql <= peak else 0
+        r.sales_accepted += count if rank < sql <= peak else 0
 
     for source, campaign, reason, count, returned in session.execute(
         select(Lead.source, Lead.source_detail, Disqualification.reason, func.count(),

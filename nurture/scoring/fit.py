@@ -23,7 +23,7 @@ def lead_facts(lead: Lead) -> dict[str, Any]:
     return facts
 
 
-def _holds(rule: FitRule, value: Any) -> bool:
+def rule_holds(rule: FitRule, value: Any) -> bool:
     if rule.op == "exists":
         return value not in (None, "")
     if value is None:
@@ -44,7 +44,7 @@ def _holds(rule: FitRule, value: Any) -> bool:
 def fit_score(facts: dict[str, Any], rules: ScoringRules) -> Explanation:
     explanation = Explanation()
     for rule in rules.fit_rules:
-        if _holds(rule, facts.get(rule.field)):
+        if rule_holds(rule, facts.get(rule.field)):
             explanation.contributions.append(Contribution("fit", rule.label, rule.points, rule.points))
     return explanation
 

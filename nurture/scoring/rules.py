@@ -89,7 +89,7 @@ class ScoringRules:
         total_cap = data.get("total_cap", defaults.total_cap)
         if not _is_int(total_cap) or total_cap <= 0:
             errors["total_cap"] = "A whole number above 0"
-        fit_rules = [rule for i, r in enumerate(data.get("fit_rules") or []) if (rule := _fit_rule(i, r, errors))]
+        fit_rules = [rule for i, r in enumerate(data.get("fit_rules") or []) if (rule := parse_fit_rule(i, r, errors))]
         grades = _bands("grade_bands", data.get("grade_bands"), defaults.grade_bands, errors)
         temperatures = _bands("temperature_bands", data.get("temperature_bands"), defaults.temperature_bands, errors)
         if errors:
@@ -97,8 +97,9 @@ class ScoringRules:
         return cls(points, caps, total_cap, float(half_life), tuple(fit_rules), grades, temperatures)
 
 
-def _fit_rule(index: int, rule: Any, errors: dict[str, str]) -> FitRule | None:
-    where = f"fit_rules[{index}]"
+def parse_fit_rule(index: int, rule: Any, errors: dict[str, str], prefix: str = "fit_rules") -> FitRule | None:
+    """One rule over a lead field (also a stage's entry condition, with points 0); errors keyed ``prefix[index]``."""
+    where = f"{prefix}[{index}]"
     if not isinstance(rule, Mapping):
         errors[where] = "A rule with field, op (" + ", ".join(FIT_OPS) + "), value and points"
         return None

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from campaigns.models import Enrollment, EnrollmentState, SequenceVersion
 from nurture.mail.suppression import suppress
-from nurture.models import Lead, Role
+from nurture.models import Role
 from tests.conftest import bearer, login
 from tests.jobs import work_off
 from tests.sales import sales_lead

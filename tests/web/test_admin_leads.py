@@ -170,7 +170,7 @@ def edit_form(lead: Lead, **changes: str) -> dict[str, str]:
         "title": lead.title or "",
         "phone": lead.phone or "",
         "lead_status": lead.lead_status.value,
-        "lifecycle_stage": lead.lifecycle_stage.value,
+        "lifecycle_stage": lead.lifecycle_stage,
         "budget": "",
         "authority": "",
         "need": "",

@@ -2,6 +2,7 @@
 
 from nurture.web.admin.auth_pages import bp as auth_bp
 from nurture.web.admin.bulk_enroll import bp as bulk_enroll_bp
+from nurture.web.admin.definitions import bp as definitions_bp
 from nurture.web.admin.forms import bp as forms_bp
 from nurture.web.admin.hot_leads import bp as hot_leads_bp
 from nurture.web.admin.imports import bp as imports_bp
@@ -28,3 +29,4 @@ from nurture.web.admin.cadence_enroll import bp as cadence_enroll_bp  # noqa: E4
 
 blueprints.append(cadence_enroll_bp)
 blueprints.append(reports_bp)
+blueprints.append(definitions_bp)

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from nurture.db.base import utcnow
 from nurture.errors import ValidationError
 from nurture.handoff.policy import current_policy
-from nurture.models import LifecycleStage, Role, User
+from nurture.models import Role, User
 from nurture.scoring.hot_leads import COUNT_LIMIT, HotFilters, hot_leads, parse_hot_filters
 from nurture.web.auth import roles_required
 from nurture.web.db import db
+from nurture.web.stage_names import request_ladder
 
 bp = Blueprint("admin_hot_leads", __name__, url_prefix="/hot-leads")
 
@@ -27,9 +28,9 @@ def index() -> Any:
     args = {k: v for k, v in request.args.items() if v and k != "page"}
     rep = current_user.role == Role.REP
     owners = [] if rep else list(db().scalars(select(User).where(User.active).order_by(User.email)))
-    context = {"args": args, "grades": grades, "stages": list(LifecycleStage), "owners": owners, "rep": rep, "count_limit": COUNT_LIMIT}
+    context = {"args": args, "grades": grades, "stages": request_ladder().active, "owners": owners, "rep": rep, "count_limit": COUNT_LIMIT}
     try:
-        filters, page_number, per_page = parse_hot_filters(request.args, grades)
+        filters, page_number, per_page = parse_hot_filters(request.args, grades, [s.key for s in request_ladder().stages])
     except ValidationError as exc:
         return render_template("web/hot_leads/index.html", page=None, errors=exc.errors, **context), 400
     if rep:  # a rep's list is their own leads, whatever the query string says

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -14,11 +15,12 @@ from nurture.leads.changes import apply_values
 from nurture.leads.history import TIMELINE_LIMIT, lead_timeline
 from nurture.leads.query import list_leads, parse_lead_filters
 from nurture.leads.validation import validate_lead_input
-from nurture.models import Lead, LeadSource, LeadStatus, LifecycleStage, OwnerTeam, Role, User
+from nurture.models import Lead, LeadSource, LeadStatus, OwnerTeam, Role, User
 from nurture.scoring.lead_score import score_lead
 from nurture.web.admin.qualification import sales_panel
 from nurture.web.auth import roles_required
 from nurture.web.db import db
+from nurture.web.stage_names import request_ladder
 
 bp = Blueprint("admin_leads", __name__, url_prefix="/leads")
 
@@ -40,10 +42,18 @@ EDIT_FIELDS = (
 START_LINKS = (("admin_imports.new", "/imports/", "Import a CSV"), ("admin_forms.index", "/forms/", "Add a form"))
 CHOICES = {
     "source": list(LeadSource),
-    "lifecycle_stage": list(LifecycleStage),
     "lead_status": list(LeadStatus),
     "owner_team": list(OwnerTeam),
 }
+
+
+def _choices() -> dict[str, list[Any]]:
+    return {**CHOICES, "lifecycle_stage": [StageChoice(s.key) for s in request_ladder().active]}
+
+
+@dataclass(frozen=True)
+class StageChoice:
+    value: str  # as the enum members of the other filters
 
 
 def _start_links() -> list[tuple[str, str]]:
@@ -64,7 +74,7 @@ def index() -> Any:
         filters, page_number, per_page = parse_lead_filters(request.args)
     except ValidationError as exc:
         return render_template(
-            "web/leads/index.html", page=None, errors=exc.errors, args=args, filtered=True, choices=CHOICES
+            "web/leads/index.html", page=None, errors=exc.errors, args=args, filtered=True, choices=_choices()
         ), 400
     page = list_leads(db(), filters, page_number, per_page)
     return render_template(
@@ -73,7 +83,7 @@ def index() -> Any:
         errors={},
         args=args,
         filtered=bool(set(args) - {"per_page"}),
-        choices=CHOICES,
+        choices=_choices(),
         start_links=_start_links(),
     )
 
@@ -84,7 +94,8 @@ def _form_values(lead: Lead) -> dict[str, str]:
 
 def render_show(lead: Lead, values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
                 sales: dict[str, Any] | None = None) -> str:
-    stages = [s for s in LifecycleStage if s.rank >= LifecycleStage(lead.lifecycle_stage).rank]
+    ladder = request_ladder()
+    stages = [s.key for s in ladder.active if ladder.rank(s.key) >= ladder.rank(lead.lifecycle_stage)]
     return render_template(
         "web/leads/show.html",
         lead=lead,

@@ -27,6 +27,7 @@ NAV = [
     ("admin_webhooks.index", "Webhooks", (Role.ADMIN,)),
     ("admin_reports.index", "Reports", ALL),
     ("admin_queues.index", "Queues", (Role.ADMIN,)),
+    ("admin_definitions.index", "Definitions", ALL),
 ]
 
 

@@ -15,6 +15,7 @@ from nurture.models import DisqualificationReason, Lead, LifecycleStage, Opportu
 from nurture.opportunities.pipeline import pipeline
 from nurture.qualification.inputs import BANT_FIELDS, validate_disqualify_input, validate_qualify_input
 from nurture.qualification.qualify import default_opportunity_name
+from nurture.stages.ladder import load_ladder
 from nurture.users.permissions import may_work_lead
 from nurture.web.auth import roles_required
 from nurture.web.db import db
@@ -30,7 +31,8 @@ def sales_panel(lead: Lead, qualify: tuple[dict[str, str], dict[str, str]] | Non
     """What the lead page shows of the sales side: the lead's deals and, for who may act, the two forms."""
     session = db()
     user = session.get(User, current_user.id)
-    open_to_qualify = LifecycleStage(lead.lifecycle_stage).rank < LifecycleStage.OPPORTUNITY.rank
+    ladder = load_ladder(session)
+    open_to_qualify = ladder.rank(lead.lifecycle_stage) < ladder.rank(LifecycleStage.OPPORTUNITY)
     blank_qualify = {name: getattr(lead, name) or "" for name in BANT_FIELDS}
     blank_qualify |= {"name": default_opportunity_name(lead), "amount": "", "currency": "EUR", "close_date": "", "stage": ""}
     return {

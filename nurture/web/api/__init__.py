@@ -14,5 +14,6 @@ from nurture.web.api import (  # noqa: E402,F401
     qualification,
     reports,
     sequences,
+    stages,  # noqa: E402,F401
     tasks,
 )

@@ -12,6 +12,8 @@ from nurture.web.api import blueprint
 from nurture.web.api.openapi_reports import PATHS as REPORT_PATHS
 from nurture.web.api.openapi_sales import PATHS as SALES_PATHS
 from nurture.web.api.openapi_sales import SCHEMAS as SALES_SCHEMAS
+from nurture.web.api.openapi_stages import PATHS as STAGES_PATHS
+from nurture.web.api.openapi_stages import SCHEMAS as STAGES_SCHEMAS
 
 STRING = {"type": ["string", "null"]}
 
@@ -42,7 +44,7 @@ LEAD_INPUT = {
         "owner_team": _enum("owner_team"),
         "owner_email": {**STRING, "format": "email"},
         "owner_user_id": {"type": ["integer", "null"]},
-        "lifecycle_stage": {**_enum("lifecycle_stage"), "description": "Moves forward only"},
+        "lifecycle_stage": {**STRING, "description": "A stage key (GET /api/v1/stages); moves forward only, in their order"},
         "lead_status": _enum("lead_status"),
         "budget": STRING,
         "authority": STRING,
@@ -172,6 +174,7 @@ def document() -> dict[str, Any]:
             },
             **SALES_PATHS,
             **REPORT_PATHS,
+            **STAGES_PATHS,
             "/api/v1/inbound": {
                 "post": {"summary": "Hand in a reply or bounce (a raw RFC 5322 message) for processing",
                          "description": "For mail gateways that do not use IMAP polling. The message is classified (hard or soft bounce, "
@@ -196,13 +199,15 @@ def document() -> dict[str, Any]:
                 "Activity": ACTIVITY,
                 "Lead": {"type": "object", "properties": {**LEAD_INPUT["properties"], "id": {"type": "integer"},
                          "company": {"type": ["object", "null"]}, "owner": {"type": ["object", "null"]},
-                         "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}},
+                         "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"},
+                         "stage_entered_at": {"type": "string", "format": "date-time", "description": "When the lead entered its current stage"}}},
                 "Event": {"type": "object", "properties": {"id": {"type": "integer"}, "kind": {"type": "string"}, "reason": {"type": "string"},
                           "data": {"type": "object"}, "actor_user_id": {"type": ["integer", "null"]}, "created_at": {"type": "string", "format": "date-time"}}},
                 "Meta": {"type": "object", "properties": {"page": {"type": "integer"}, "per_page": {"type": "integer"}, "total": {"type": "integer"}, "pages": {"type": "integer"}}},
                 "SequenceInput": {"type": "object", "properties": {"name": {"type": "string"}, "kind": {"enum": ["nurture", "cadence"]},
                                   "reenroll": {"enum": ["never", "after_exit", "always"]}, "definition": {"type": "object"}}},
                 **SALES_SCHEMAS,
+                **STAGES_SCHEMAS,
                 "Inbound": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "message_id": {"type": "string"},
                     "kind": {"enum": ["hard_bounce", "soft_bounce", "delay_notice", "out_of_office", "auto_reply", "human_reply"]},

@@ -15,7 +15,7 @@ from campaigns.sequences import create_sequence, update_sequence
 from campaigns.versions import definition_of
 from nurture.errors import ValidationError
 from nurture.leads.validation import ALL_FIELDS
-from nurture.models import LeadSource, LeadStatus, LifecycleStage
+from nurture.models import LeadSource, LeadStatus
 from nurture.web.admin.sequences import bp
 from nurture.web.admin.sequences.common import EDITORS, current_version, sequence_or_404
 from nurture.web.admin.sequences.form import (
@@ -31,6 +31,7 @@ from nurture.web.admin.sequences.form_ops import apply_op, arrange_errors
 from nurture.web.admin.sequences.listing import STATUS_ACTIONS
 from nurture.web.auth import roles_required
 from nurture.web.db import db
+from nurture.web.stage_names import request_ladder
 
 CHOICES = {
     "kinds": [k.value for k in SequenceKind],
@@ -40,7 +41,6 @@ CHOICES = {
     "ops": FIELD_OPS,
     "fields": sorted({*ALL_FIELDS, "score"} - {"custom_fields"}),
     "actions": ACTIONS,
-    "stages": [s.value for s in LifecycleStage],
     "statuses": [s.value for s in LeadStatus],
     "sources": [s.value for s in LeadSource],
     "days": DAYS,
@@ -74,7 +74,7 @@ def _render(sequence: Sequence | None, values: dict[str, Any], errors: dict[str,
         summary=[(k, m) for k, m in page_errors.items() if k not in SHOWN_BY_FIELDS and not k.startswith(("goals[", "entry_rules["))],
         step_errors=step_errors,
         notice=notice,
-        choices=CHOICES,
+        choices={**CHOICES, "stages": [s.key for s in request_ladder().active]},
         other_sequences=list(others),
         step_ids=[step["id"] for step in values["steps"]],
         email_ids=[step["id"] for step in values["steps"] if step["type"] == "email"],

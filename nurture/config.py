@@ -62,6 +62,8 @@ class Settings:
     soft_bounce_window_days: float = 30.0
     # Tracked opens and clicks held this long by a consumer that died are taken over by another.
     ingest_claim_idle_seconds: float = 10.0
+    # The stuck report: an SQL this many days old with neither an opportunity nor a disqualification is stuck.
+    stuck_sql_days: int = 14
     # Test instrumentation: "point:n" kills the worker at the n-th pass of a fault point.
     fault: str | None = None
 
@@ -105,6 +107,7 @@ class Settings:
             dkim_domain=env.get("NURTURE_DKIM_DOMAIN") or None,
             recycle_sequence=env.get("NURTURE_RECYCLE_SEQUENCE") or None,
             sales_cadence=env.get("NURTURE_SALES_CADENCE") or None,
+            stuck_sql_days=int(env.get("NURTURE_STUCK_SQL_DAYS") or cls.stuck_sql_days),
         )
 
     def with_(self, **changes: object) -> Settings:

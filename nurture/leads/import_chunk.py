@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from nurture.errors import ValidationError
 from nurture.leads.changes import check_stage_forward, event_kind
 from nurture.leads.geography import guess_timezone
+from nurture.leads.status_values import active_status_keys, check_status
 from nurture.leads.timeline import jsonable
 from nurture.leads.validation import ENUM_FIELDS, LEAD_TEXT_FIELDS, LeadInput, company_domain_for
 from nurture.models import Company, Lead, LeadEvent, LeadSource, LifecycleStage, Role, User
@@ -78,6 +79,7 @@ def write_chunk(
         owners = {user.email: user for user in session.execute(users)}
     domains = [company_domain_for(values, values.email or "") for _key, values in rows]  # computed once: not cheap
     context = _Context(existing, owners, _company_ids(session, rows, domains, existing, now))
+    statuses = active_status_keys(session) if any("lead_status" in values.lead for _key, values in rows) else []
 
     outcome = ChunkOutcome()
     leads: dict[str, dict[str, Any]] = {}  # email → columns as they will be written
@@ -89,6 +91,7 @@ def write_chunk(
         lead = leads.get(email) or (dict(existing[email]) if email in existing else None)
         try:
             owner_id = _owner_id(values, context)
+            check_status(values.lead.get("lead_status"), statuses)
             if lead is not None:
                 check_stage_forward(lead["lifecycle_stage"], values)
         except ValidationError as exc:

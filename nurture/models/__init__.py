@@ -73,3 +73,7 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
 ]
+from nurture.models.definition_change import DefinitionChange  # noqa: E402
+from nurture.models.lead_status_value import LeadStatusValue  # noqa: E402
+
+__all__ += ["LeadStatusValue", "DefinitionChange"]

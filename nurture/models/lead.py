@@ -38,7 +38,8 @@ class Lead(Base):
     owner_team: Mapped[OwnerTeam] = mapped_column(str_enum(OwnerTeam), default=OwnerTeam.MARKETING)
     owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     lifecycle_stage: Mapped[LifecycleStage] = mapped_column(str_enum(LifecycleStage), default=LifecycleStage.LEAD)
-    lead_status: Mapped[LeadStatus] = mapped_column(str_enum(LeadStatus), default=LeadStatus.NEW)
+    # A key of lead_status_values (data an admin edits; checked by the services that set it).
+    lead_status: Mapped[str] = mapped_column(String(32), default=LeadStatus.NEW.value)
     budget: Mapped[str | None] = mapped_column(String(200))
     authority: Mapped[str | None] = mapped_column(String(200))
     need: Mapped[str | None] = mapped_column(String(200))

@@ -12,6 +12,8 @@ from nurture.web.admin.qualification import bp as qualification_bp
 from nurture.web.admin.routing import bp as routing_bp
 from nurture.web.admin.scoring import bp as scoring_bp
 from nurture.web.admin.sequences import bp as sequences_bp
+from nurture.web.admin.statuses_bands import bp as statuses_bands_bp
+from nurture.web.admin.stuck import bp as stuck_bp
 from nurture.web.admin.today import bp as today_bp
 from nurture.web.admin.users import bp as users_bp
 from nurture.web.admin.webhooks import bp as webhooks_bp
@@ -19,4 +21,5 @@ from nurture.web.admin.webhooks import bp as webhooks_bp
 blueprints = [
     auth_bp, today_bp, leads_bp, hot_leads_bp, qualification_bp, opportunities_bp, users_bp, imports_bp, forms_bp, sequences_bp,
     outbox_bp, inbound_bp, scoring_bp, routing_bp, webhooks_bp,
-]  # fmt: skip
+]
+blueprints += [statuses_bands_bp, stuck_bp]  # fmt: skip

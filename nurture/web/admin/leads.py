@@ -13,8 +13,9 @@ from nurture.handoff.policy import current_policy
 from nurture.leads.changes import apply_values
 from nurture.leads.history import TIMELINE_LIMIT, lead_timeline
 from nurture.leads.query import list_leads, parse_lead_filters
+from nurture.leads.status_values import active_status_keys, status_choices
 from nurture.leads.validation import validate_lead_input
-from nurture.models import Lead, LeadSource, LeadStatus, LifecycleStage, OwnerTeam, Role, User
+from nurture.models import Lead, LeadSource, LifecycleStage, OwnerTeam, Role, User
 from nurture.scoring.lead_score import score_lead
 from nurture.web.admin.qualification import sales_panel
 from nurture.web.auth import roles_required
@@ -41,9 +42,12 @@ START_LINKS = (("admin_imports.new", "/imports/", "Import a CSV"), ("admin_forms
 CHOICES = {
     "source": list(LeadSource),
     "lifecycle_stage": list(LifecycleStage),
-    "lead_status": list(LeadStatus),
     "owner_team": list(OwnerTeam),
 }
+
+
+def _choices() -> dict[str, list[Any]]:
+    return {**CHOICES, "lead_status": status_choices(db())}
 
 
 def _start_links() -> list[tuple[str, str]]:
@@ -64,7 +68,7 @@ def index() -> Any:
         filters, page_number, per_page = parse_lead_filters(request.args)
     except ValidationError as exc:
         return render_template(
-            "web/leads/index.html", page=None, errors=exc.errors, args=args, filtered=True, choices=CHOICES
+            "web/leads/index.html", page=None, errors=exc.errors, args=args, filtered=True, choices=_choices()
         ), 400
     page = list_leads(db(), filters, page_number, per_page)
     return render_template(
@@ -73,7 +77,7 @@ def index() -> Any:
         errors={},
         args=args,
         filtered=bool(set(args) - {"per_page"}),
-        choices=CHOICES,
+        choices=_choices(),
         start_links=_start_links(),
     )
 
@@ -94,7 +98,7 @@ def render_show(lead: Lead, values: dict[str, str] | None = None, errors: dict[s
         values=values if values is not None else _form_values(lead),
         errors=errors or {},
         stages=stages,
-        statuses=list(LeadStatus),
+        statuses=status_choices(db()),
         **(sales if sales is not None else sales_panel(lead)),
     )
 
@@ -114,7 +118,7 @@ def update(lead_id: int) -> Any:
     form = {name: request.form.get(name, "") for name in EDIT_FIELDS}
     actor = session.get(User, current_user.id)
     try:
-        values = validate_lead_input(form, partial=True, allowed=frozenset(EDIT_FIELDS))
+        values = validate_lead_input(form, partial=True, allowed=frozenset(EDIT_FIELDS), statuses=active_status_keys(db()))
         changes = apply_values(
             session, lead, values, reason=f"Edited in the admin by {current_user.email}", actor=actor
         )

@@ -26,6 +26,10 @@ NAV = [
     ("admin_users.index", "Users", (Role.ADMIN,)),
     ("admin_webhooks.index", "Webhooks", (Role.ADMIN,)),
 ]
+NAV += [
+    ("admin_stuck.index", "Stuck", (Role.ADMIN, Role.MARKETER)),
+    ("admin_statuses_bands.index", "Statuses", ALL),
+]
 
 
 def nav_items() -> list[tuple[str, str, tuple[Role, ...]]]:

@@ -11,6 +11,8 @@ from nurture.leads.validation import ENUM_FIELDS
 from nurture.web.api import blueprint
 from nurture.web.api.openapi_sales import PATHS as SALES_PATHS
 from nurture.web.api.openapi_sales import SCHEMAS as SALES_SCHEMAS
+from nurture.web.api.openapi_stuck import PATHS as STUCK_PATHS
+from nurture.web.api.openapi_stuck import SCHEMAS as STUCK_SCHEMAS
 
 STRING = {"type": ["string", "null"]}
 
@@ -42,7 +44,8 @@ LEAD_INPUT = {
         "owner_email": {**STRING, "format": "email"},
         "owner_user_id": {"type": ["integer", "null"]},
         "lifecycle_stage": {**_enum("lifecycle_stage"), "description": "Moves forward only"},
-        "lead_status": _enum("lead_status"),
+        "lead_status": {**STRING, "maxLength": 32, "description": "A key of the team's status values (Admin → Statuses and "
+                        "bands; defaults new, attempting, connected, qualified, unqualified, bad_timing)"},
         "budget": STRING,
         "authority": STRING,
         "need": STRING,
@@ -166,6 +169,7 @@ def document() -> dict[str, Any]:
                          "responses": {"200": _json({"type": "object"}, "Bulk counts"), "201": _json({"type": "object"}, "Enrolled"), **ERRORS}},
             },
             **SALES_PATHS,
+            **STUCK_PATHS,
             "/api/v1/inbound": {
                 "post": {"summary": "Hand in a reply or bounce (a raw RFC 5322 message) for processing",
                          "description": "For mail gateways that do not use IMAP polling. The message is classified (hard or soft bounce, "
@@ -197,6 +201,7 @@ def document() -> dict[str, Any]:
                 "SequenceInput": {"type": "object", "properties": {"name": {"type": "string"}, "kind": {"enum": ["nurture", "cadence"]},
                                   "reenroll": {"enum": ["never", "after_exit", "always"]}, "definition": {"type": "object"}}},
                 **SALES_SCHEMAS,
+                **STUCK_SCHEMAS,
                 "Inbound": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "message_id": {"type": "string"},
                     "kind": {"enum": ["hard_bounce", "soft_bounce", "delay_notice", "out_of_office", "auto_reply", "human_reply"]},

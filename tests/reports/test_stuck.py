@@ -143,3 +143,27 @@ def test_the_scheduler_runs_the_stuck_sweep():
     from workers.scheduler import periodic_tasks
 
     assert "task_stuck_items" in [task.name for task in periodic_tasks()]
+
+
+def test_the_report_costs_the_same_queries_for_one_stuck_deal_or_many(session, database):
+    from sqlalchemy import event
+
+    rep, now = _rep(session), utcnow()
+    past = date.today() - timedelta(days=5)
+
+    def statements() -> int:
+        seen: list[str] = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(database.engine, "before_cursor_execute", listener)
+        try:
+            report = stuck_report(session, StuckContext(now, 0))
+        finally:
+            event.remove(database.engine, "before_cursor_execute", listener)
+        assert sum(len(items) for _c, items in report.sections) > 0
+        return len(seen)
+
+    opportunity(session, sales_lead(session, rep, "one@acme.com"), rep, now, close_date=past)
+    one = statements()
+    for n in range(6):
+        opportunity(session, sales_lead(session, rep, f"l{n}@acme.com", source_detail=f"campaign {n}"), rep, now, close_date=past)
+    assert statements() == one

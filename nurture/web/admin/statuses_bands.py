@@ -38,15 +38,15 @@ def band_values(session: Session) -> dict[str, str]:
 
 
 def statuses_bands_context(session: Session, errors: dict[str, str] | None = None, values: dict[str, str] | None = None) -> dict[str, Any]:
-    """What the partial needs (the Definitions page passes it through)."""
+    """What the partial needs, under one name (``render_template(..., **statuses_bands_context(db()))``)."""
     rules = current_policy(session).rules
     counts = dict(session.execute(select(Lead.lead_status, func.count()).group_by(Lead.lead_status)).all())
-    return {
+    return {"statuses_bands": {
         "statuses": status_values(session, include_retired=True), "status_counts": counts, "engine_keys": ENGINE_KEYS,
         "teams": [t.value for t in OwnerTeam], "grade_bands": rules.grade_bands, "temperature_bands": rules.temperature_bands,
         "changes": recent_changes(session, (SUBJECT, *BAND_SUBJECTS)), "may_edit": current_user.role == Role.ADMIN,
-        "errors": errors or {}, "values": {**band_values(session), **(values or {})},
-    }  # fmt: skip
+        "errors": errors or {}, "typed": {**band_values(session), **(values or {})},
+    }}  # fmt: skip
 
 
 def _render(errors: dict[str, str] | None = None, values: dict[str, str] | None = None, status: int = 200) -> Any:

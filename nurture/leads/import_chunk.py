@@ -22,7 +22,7 @@ from nurture.leads.changes import check_stage_forward, event_kind
 from nurture.leads.geography import guess_timezone
 from nurture.leads.status_values import active_status_keys, check_status
 from nurture.leads.timeline import jsonable
-from nurture.leads.validation import ENUM_FIELDS, LEAD_TEXT_FIELDS, LeadInput, company_domain_for
+from nurture.leads.validation import ENUM_FIELDS, KEY_FIELDS, LEAD_TEXT_FIELDS, LeadInput, company_domain_for
 from nurture.models import Company, Lead, LeadEvent, LeadSource, LifecycleStage, Role, User
 from nurture.models.enums import LeadStatus, OwnerTeam
 from nurture.webhooks.emit import emit_many
@@ -30,7 +30,7 @@ from nurture.webhooks.emit import emit_many
 EVENT_KIND = "imported"
 # The lead columns an import can set; a new lead's other columns keep their model defaults.
 LEAD_COLUMNS = (
-    *LEAD_TEXT_FIELDS, *ENUM_FIELDS, "phone", "country", "timezone", "consent_at", "custom_fields", "company_id", "owner_user_id",
+    *LEAD_TEXT_FIELDS, *ENUM_FIELDS, *KEY_FIELDS, "phone", "country", "timezone", "consent_at", "custom_fields", "company_id", "owner_user_id",
 )  # fmt: skip
 _OWNER_ROLES = (Role.REP, Role.ADMIN, Role.MARKETER)
 

@@ -106,3 +106,15 @@ def test_the_page_is_read_only_for_reps_and_edits_for_admins_with_csrf_and_field
     session.commit()
     assert "<dd>Fresh</dd>" in client.get(f"/leads/{lead.id}").get_data(as_text=True)  # the label shows, the key stays
     assert session.get(Lead, lead.id).lead_status == "new"
+
+
+def test_an_import_rejects_a_row_whose_status_is_not_an_active_value(session, tmp_path):
+    import io
+
+    from nurture.leads.importer import import_leads
+
+    body = b"email,status\nok@acme.com,Connected\nodd@acme.com,dozing\n"
+    result = import_leads(session, io.BytesIO(body), name="leads.csv", rejects_path=tmp_path / "rejects.csv")
+    assert (result.imported, result.rejected) == (1, 1)
+    assert "lead_status" in (tmp_path / "rejects.csv").read_text()
+    assert session.scalar(select(Lead.lead_status).where(Lead.email == "ok@acme.com")) == "connected"

@@ -31,6 +31,8 @@ class Send(Base):
     __table_args__ = (
         UniqueConstraint("enrollment_id", "version_id", "step_id"),
         Index("ix_sends_lead_id_sent_at", "lead_id", "sent_at"),
+        # A sequence's per-step and per-variant counts, found through its versions (index-only).
+        Index("ix_sends_version_step_variant_state", "version_id", "step_id", "variant", "state"),
         Index(
             "ix_sends_sending_lease",
             "lease_until",

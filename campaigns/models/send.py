@@ -31,6 +31,7 @@ class Send(Base):
     __table_args__ = (
         UniqueConstraint("enrollment_id", "version_id", "step_id"),
         Index("ix_sends_lead_id_sent_at", "lead_id", "sent_at"),
+        Index("ix_sends_sender_email_sent_at", "sender_email", "sent_at"),  # a mailbox's rolling daily cap
         Index(
             "ix_sends_sending_lease",
             "lease_until",
@@ -55,3 +56,6 @@ class Send(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # Written with the claim: the From address (per-mailbox caps) and the subject (threaded follow-ups).
+    sender_email: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str | None] = mapped_column(String(998))

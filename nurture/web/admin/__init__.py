@@ -6,12 +6,14 @@ from nurture.web.admin.hot_leads import bp as hot_leads_bp
 from nurture.web.admin.imports import bp as imports_bp
 from nurture.web.admin.inbound import bp as inbound_bp
 from nurture.web.admin.leads import bp as leads_bp
+from nurture.web.admin.mailbox import bp as mailbox_bp
 from nurture.web.admin.opportunities import bp as opportunities_bp
 from nurture.web.admin.outbox import bp as outbox_bp
 from nurture.web.admin.qualification import bp as qualification_bp
 from nurture.web.admin.routing import bp as routing_bp
 from nurture.web.admin.scoring import bp as scoring_bp
 from nurture.web.admin.sequences import bp as sequences_bp
+from nurture.web.admin.tasks import bp as tasks_bp
 from nurture.web.admin.today import bp as today_bp
 from nurture.web.admin.users import bp as users_bp
 from nurture.web.admin.webhooks import bp as webhooks_bp
@@ -19,4 +21,5 @@ from nurture.web.admin.webhooks import bp as webhooks_bp
 blueprints = [
     auth_bp, today_bp, leads_bp, hot_leads_bp, qualification_bp, opportunities_bp, users_bp, imports_bp, forms_bp, sequences_bp,
     outbox_bp, inbound_bp, scoring_bp, routing_bp, webhooks_bp,
-]  # fmt: skip
+]
+blueprints += [tasks_bp, mailbox_bp]  # fmt: skip

@@ -25,6 +25,7 @@ NAV = [
     ("admin_inbound.index", "Inbound", (Role.ADMIN, Role.MARKETER)),
     ("admin_users.index", "Users", (Role.ADMIN,)),
     ("admin_webhooks.index", "Webhooks", (Role.ADMIN,)),
+    ("admin_mailbox.edit", "Mailbox", ALL),
 ]
 
 

@@ -95,8 +95,8 @@ def send_manual_email(
     *, actor: User, now: datetime,
 ) -> ManualSend:  # fmt: skip
     """Save the edits and send once; a ValidationError for bad input, a ManualSend for every outcome."""
-    if task.completed_at is not None:
-        raise ValidationError({"task": "Already completed"})
+    if task.completed_at is not None:  # a double click, a retried request: nothing changes, nothing is sent
+        return ManualSend(False, "Not sent again: this task is already done.")
     save_draft(session, task, data)
     send = session.get(Send, task.send_id, populate_existing=True)
     lead = session.get(Lead, task.lead_id)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -76,6 +77,11 @@ def _identity(session: Session, settings: Settings, task: Task, send: Send) -> t
     return identity, thread
 
 
+def _as_html(text: str) -> str:
+    """The HTML part of a plain-text draft: the same words (mail clients prefer the HTML alternative)."""
+    return "<div>" + str(escape(text)).replace("\n", "<br>\n") + "</div>"
+
+
 def _envelope(task: Task, send: Send, lead: Lead, identity: SenderIdentity, thread: Any, settings: Settings) -> Envelope:
     message_id = message_id_for(send.id, settings)
     unsubscribe_url = f"{settings.base_url}/u/{TokenSigner(settings.secret_key).unsubscribe_token(send.id)}"
@@ -83,7 +89,7 @@ def _envelope(task: Task, send: Send, lead: Lead, identity: SenderIdentity, thre
     raw = build_message(
         MimeParts(
             from_name=identity.name, from_email=identity.email, to=send.rcpt_to, subject=subject, message_id=message_id,
-            text=text, html=task.draft_html or "", list_unsubscribe=unsubscribe_url,
+            text=text, html=task.draft_html or _as_html(text), list_unsubscribe=unsubscribe_url,
             extra_headers=(*identity_headers(identity, thread), ("X-Nurture-Send", str(send.id))),
         )
     )  # fmt: skip

@@ -82,6 +82,7 @@ def test_from_today_the_rep_logs_the_call_then_edits_and_sends_the_draft_exactly
     assert len(smtp_sink.received) == 1
     message = parsed(smtp_sink.received[0])
     assert message["Subject"] == "Numbers for Sam" and text_part(message) == "Sam,\nhere they are.\n"
+    assert "Sam,<br>\nhere they are." in message.get_body(preferencelist=("html",)).get_content()  # no empty HTML part
     assert message["From"] == "Rita Rep <rita@sales.example>"
     enrollment = session.scalar(select(Enrollment))
     session.refresh(enrollment)

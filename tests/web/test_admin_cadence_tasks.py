@@ -128,6 +128,7 @@ def test_a_rep_edits_their_own_mailbox_and_an_admin_anyones(app, client, session
 
     client = app.test_client()
     login(client, admin)
+    assert f'href="/mailbox/{rep.user.id}"' in client.get("/users/").get_data(as_text=True)
     page = client.get(f"/mailbox/{rep.user.id}").get_data(as_text=True)
     saved = client.post(f"/mailbox/{rep.user.id}", data={"csrf_token": csrf(page), "from_email": "rita@new.example", "daily_cap": "5"})
     assert saved.status_code == 302

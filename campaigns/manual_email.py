@@ -120,7 +120,7 @@ def send_manual_email(
     session.commit()  # the edits are kept whatever happens next; no transaction stays open over SMTP
     ledger = LedgerWriter(session, settings, now)
     try:
-        ledger.settle(send.id, sender_email=identity.email, subject=envelope.subject)
+        ledger.note(send.id, identity.email, envelope.subject)
         delivery = transport.send(envelope, lambda: ledger.claim_and_commit(send.id))
         if delivery.accepted:
             ledger.sent(send.id)

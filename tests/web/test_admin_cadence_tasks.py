@@ -21,7 +21,7 @@ from tests.sales import sales_lead
 from tests.web.test_admin_today import csrf
 
 STEPS = [
-    {"id": "ring", "type": "call", "title": "Call {{ lead }}", "instructions": "Ask about the budget"},
+    {"id": "ring", "type": "call", "title": "Call Sam", "instructions": "Ask about the budget"},
     {"id": "mail", "type": "manual_email", "subject": "Hello {{ lead.first_name }}", "html": "<p>Dear {{ lead.first_name }}</p>" + FOOTER},
     {"id": "after", "type": "email", "wait_for_previous_task": True, "subject": "After", "html": "<p>x</p>" + FOOTER},
 ]

@@ -32,7 +32,7 @@ def _quoted(address: str) -> str:
 
 def _envelope_commands(envelope: Envelope, pipelining: bool) -> list[str]:
     """MAIL and RCPT, and DATA too when the server takes them in one write (RFC 2920): DATA only
-    asks for the go-ahead (354); the message itself is written after the caller's commit."""
+    asks for the go-ahead (354); the message follows it."""
     commands = [f"mail FROM:{_quoted(envelope.mail_from)}", f"rcpt TO:{_quoted(envelope.rcpt_to)}"]
     return [*commands, "data"] if pipelining else commands
 
@@ -52,10 +52,10 @@ def _write(conn: smtplib.SMTP, commands: list[str]) -> None:
     conn.send(lines)
 
 
-def _one_at_a_time(conn: smtplib.SMTP, commands: list[str], claimed: bool) -> list[tuple[int, bytes]]:
-    """Without PIPELINING: MAIL's answer (MAIL is already written), then RCPT's when worth asking."""
+def _one_at_a_time(conn: smtplib.SMTP, commands: list[str]) -> list[tuple[int, bytes]]:
+    """Without PIPELINING: MAIL's answer (MAIL is already written), then RCPT's if MAIL was accepted."""
     replies = [conn.getreply()]
-    if claimed and replies[0][0] == 250:
+    if replies[0][0] == 250:
         _write(conn, commands[1:2])
         replies.append(conn.getreply())
     return replies
@@ -106,27 +106,27 @@ class SmtpTransport:
     def send(
         self, envelope: Envelope, before_data: BeforeData | None = None, while_waiting: WhileWaiting | None = None
     ) -> Delivery:
-        """MAIL (with RCPT and DATA when the server offers PIPELINING) is written, then
-        ``before_data`` (the caller's commit) runs while the server answers; the message itself
-        is written only once that returned True.
+        """``before_data`` (the caller's commit of "sending") first, then the envelope: MAIL, RCPT and
+        DATA in one write when the server offers PIPELINING (one round trip), else one at a time;
+        then the message.
 
         A crash before the message leaves nothing at the server (an open transaction is
         dropped with the connection), so only the message's own round trip is ambiguous.
         """
         try:
             conn = self._connection()
+            if before_data is not None and not before_data():
+                return NOT_CLAIMED  # nothing written for this message
             pipelining = conn.has_extn("pipelining")
             commands = _envelope_commands(envelope, pipelining)
             _write(conn, commands if pipelining else commands[:1])
-            claimed = self._before_data(before_data)
-            replies = [conn.getreply() for _ in commands] if pipelining else _one_at_a_time(conn, commands, claimed)
-            refusal = _refusal(replies)
-            if refusal is not None or not claimed:
+            replies = [conn.getreply() for _ in commands] if pipelining else _one_at_a_time(conn, commands)
+            if (refusal := _refusal(replies)) is not None:
                 if len(replies) == 3 and replies[2][0] == 354:
-                    self._drop()  # the server waits for a message that must not come: only closing aborts it
+                    self._drop()  # a server that said 354 anyway waits for a message: only closing aborts it
                 else:
                     conn.rset()
-                return NOT_CLAIMED if not claimed else Delivery(False, refusal[0], refusal[1].decode(errors="replace"))  # type: ignore[index]
+                return Delivery(False, refusal[0], refusal[1].decode(errors="replace"))
             if not pipelining:
                 _write(conn, ["data"])
                 replies.append(conn.getreply())
@@ -148,16 +148,6 @@ class SmtpTransport:
         if code != 250:
             return Delivery(False, code, text.decode(errors="replace"))
         return Delivery(True, 250)
-
-    def _before_data(self, before_data: BeforeData | None) -> bool:
-        """The caller's commit; if it fails, the server's answers are left unread: drop the connection."""
-        if before_data is None:
-            return True
-        try:
-            return before_data()
-        except BaseException:
-            self._drop()
-            raise
 
     def _drop(self) -> None:
         if self._conn is not None:

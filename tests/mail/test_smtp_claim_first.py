@@ -1,5 +1,6 @@
-"""The caller's commit runs while the server answers the envelope (MAIL, and RCPT and DATA too
-with PIPELINING); the message itself goes only after a successful commit, on either kind of server."""
+"""The caller's commit ("sending") comes before anything of the message is written; the envelope
+then goes in one round trip with PIPELINING, one command at a time without; either way the
+message follows only a successful commit, and a refusal or a lost claim sends nothing."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def test_a_refused_recipient_after_the_commit_is_that_recipients_outcome(setting
     assert [r.rcpt_tos for r in sink.received] == [["here@example.com"]]
 
 
-def test_a_failed_commit_sends_nothing_and_the_next_message_gets_a_clean_connection(settings, sink, transport):
+def test_a_failed_commit_sends_nothing_and_the_next_message_still_goes(settings, sink, transport):
     def failing_commit() -> bool:
         raise RuntimeError("database gone")
 

@@ -37,6 +37,7 @@ from nurture.config import Settings  # noqa: E402
 from nurture.db.base import Base  # noqa: E402
 from nurture.db.engine import make_engine  # noqa: E402
 from nurture.models import Lead, LeadSource, PipelineStage, Role, User  # noqa: E402
+from nurture.reports.catalog import REPORTS  # noqa: E402
 from nurture.users.accounts import create_user  # noqa: E402
 from nurture.web.app import create_app  # noqa: E402
 from tests.databases import migrated_database, postgres_available  # noqa: E402
@@ -205,11 +206,16 @@ def sample_arguments(session: Session) -> dict[str, Any]:
         "enrollment_id": session.scalar(select(func.max(Enrollment.id)).where(Enrollment.sequence_id == sequence_id)),
         "message_id": latest("outbox_messages"), "inbound_id": latest("inbound_messages"), "version_id": latest("policy_versions"),
         "form_id": latest("forms"), "territory_id": latest("territories"), "endpoint_id": latest("webhook_endpoints"),
-        "delivery_id": latest("webhook_deliveries"),
+        "delivery_id": latest("webhook_deliveries"), "task_id": latest("tasks"), "key": "mql",
+        "user_id": session.scalar(select(func.min(User.id)).where(User.role == Role.REP)),
+        "slug": [spec.slug for spec in REPORTS],  # every report
     }  # fmt: skip
 
 
-EXTRA_QUERIES = ["/leads/?q=First4242", "/leads/?stage=mql&source=webinar", "/leads/?page=400", "/hot-leads/?page=50"]
+# Lists filtered and deep, and every report over a whole year (the default is the last 30 days).
+YEAR = f"from={(NOW - timedelta(days=365)).date()}&to={NOW.date()}"
+EXTRA_QUERIES = ["/leads/?q=First4242", "/leads/?stage=mql&source=webinar", "/leads/?page=400", "/hot-leads/?page=50",
+                 *(f"/reports/{spec.slug}?{YEAR}" for spec in REPORTS), f"/reports/stuck/?{YEAR}"]  # fmt: skip
 
 
 def pages(app: Flask, arguments: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -228,7 +234,8 @@ def pages(app: Flask, arguments: dict[str, Any]) -> tuple[list[str], list[str]]:
         with app.test_request_context():
             from flask import url_for
 
-            found.append(url_for(rule.endpoint, **values))
+            for slug in values.pop("slug", [None]):
+                found.append(url_for(rule.endpoint, **values, **({"slug": slug} if slug else {})))
     return sorted(set(found)) + EXTRA_QUERIES, unfilled
 
 

@@ -14,11 +14,13 @@ from nurture.web.auth import roles_required
 from nurture.web.db import db
 
 bp = Blueprint("admin_stuck", __name__, url_prefix="/reports/stuck")
+PAGE_LIMIT = 100  # oldest items shown per category; the JSON and CSV carry up to 500
 
 
 @bp.get("/")
 @roles_required(Role.ADMIN, Role.MARKETER)
 def index() -> Any:
     now = utcnow()
-    report = stuck_report(db(), StuckContext(now, current_app.extensions["nurture.settings"].stuck_sql_days))
+    context = StuckContext(now, current_app.extensions["nurture.settings"].stuck_sql_days, PAGE_LIMIT)
+    report = stuck_report(db(), context)
     return render_template("web/reports/stuck.html", report=report, now=now)

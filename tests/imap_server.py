@@ -21,6 +21,7 @@ from pathlib import Path
 
 from imapclient import IMAPClient
 
+from tests import debian_packages
 from tests.campaigns.processes import stop
 
 DOVECOT = "/usr/sbin/dovecot"
@@ -29,20 +30,7 @@ INSTALL_HINT = "dovecot is not installed: run `apt-get install -y dovecot-imapd`
 
 def ensure_dovecot() -> str:
     """The dovecot binary, installed with apt-get when absent; fails clearly when it cannot be."""
-    found = shutil.which("dovecot") or (DOVECOT if os.path.exists(DOVECOT) else None)
-    if found:
-        return found
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        raise RuntimeError(INSTALL_HINT)
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "dovecot-imapd"]):
-        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-        if result.returncode != 0:
-            raise RuntimeError(f"{INSTALL_HINT}\n{' '.join(command)} failed: {result.stderr[-2000:]}")
-    found = shutil.which("dovecot") or DOVECOT
-    if not os.path.exists(found):
-        raise RuntimeError(INSTALL_HINT)
-    return found
+    return debian_packages.ensure_installed("dovecot", DOVECOT, "dovecot-imapd", INSTALL_HINT)
 
 
 def free_port() -> int:

@@ -32,16 +32,19 @@ from tests.browser.chromium import ARGS, EXECUTABLE, LAPTOP, TIMEOUT_MS
 from tests.browser.live_app import LiveApp, running_app
 from tests.browser.login import login
 from tests.databases import backends
+from tests.debian_packages import ensure_installed
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Browser]:
-    if not Path(EXECUTABLE).exists():
-        pytest.fail(f"{EXECUTABLE} is missing: apt-get install chromium (.ci/run does)")
+    try:  # Debian's Chromium, installed with apt-get when missing (as root), like dovecot for the IMAP tests
+        executable = ensure_installed("chromium", EXECUTABLE, "chromium", f"{EXECUTABLE} is missing: apt-get install chromium")
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=EXECUTABLE, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
         yield browser
         browser.close()
 

@@ -27,10 +27,10 @@ from campaigns.steps import (
     WaitStep,
 )
 from nurture.errors import ValidationError
+from nurture.leads.status_values import KEY_RULE, status_key
 from nurture.leads.text import has_control_chars
 from nurture.leads.validation import ALL_FIELDS, normalize_email, validate_stage_key
 from nurture.mail.templating import compile_email
-from nurture.models import LeadStatus
 
 MAX_STEPS = 100
 STEP_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -155,8 +155,9 @@ def _parse_action(data: Mapping[str, Any], where: str, errors: _Errors) -> dict[
     params = {k: v for k, v in data.items() if k not in ("id", "type", "action", "next")}
     if action == "set_stage" and not _stage_key(params.get("stage")):
         errors[f"{where}.stage"] = STAGE_KEY
-    if action == "set_status" and params.get("status") not in {s.value for s in LeadStatus}:
-        errors[f"{where}.status"] = "One of " + ", ".join(s.value for s in LeadStatus)
+    if action == "set_status" and status_key(params.get("status"))[0] != params.get("status"):
+        # The admin's status values live in the database: a key unknown when the step runs is skipped, on the timeline.
+        errors[f"{where}.status"] = "A status key (" + KEY_RULE.lower() + ")"
     if action == "add_tag" and not (isinstance(params.get("tag"), str) and 0 < len(params["tag"]) <= 64):
         errors[f"{where}.tag"] = REQUIRED
     if action == "enroll" and not isinstance(params.get("sequence"), str | int):

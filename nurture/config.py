@@ -67,6 +67,8 @@ class Settings:
     # The deals report's advice: an average won deal at or above high favours fewer, deeper touches; at or below low, volume.
     deal_size_high: float = 10_000.0
     deal_size_low: float = 1_000.0
+    # The stuck report: an SQL this many days old with neither an opportunity nor a disqualification is stuck.
+    stuck_sql_days: int = 14
     # Test instrumentation: "point:n" kills the worker at the n-th pass of a fault point.
     fault: str | None = None
 
@@ -113,6 +115,7 @@ class Settings:
             sales_cadence=env.get("NURTURE_SALES_CADENCE") or None,
             deal_size_high=float(env.get("NURTURE_DEAL_SIZE_HIGH") or cls.deal_size_high),
             deal_size_low=float(env.get("NURTURE_DEAL_SIZE_LOW") or cls.deal_size_low),
+            stuck_sql_days=int(env.get("NURTURE_STUCK_SQL_DAYS") or cls.stuck_sql_days),
         )
 
     def with_(self, **changes: object) -> Settings:

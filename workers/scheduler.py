@@ -26,6 +26,7 @@ from workers.handoff_jobs import run_escalate_breaches
 from workers.inbound_jobs import enqueue_mailbox_polls
 from workers.ingest import EventIngest
 from workers.qualification_jobs import run_resurface
+from workers.report_jobs import run_task_stuck_items
 from workers.webhook_jobs import dispatch_webhooks
 
 log = logging.getLogger("nurture.scheduler")
@@ -59,6 +60,8 @@ def periodic_tasks(settings: Settings | None = None) -> list[PeriodicTask]:
         # Resurface dates are days: once a minute is plenty, and the claim makes a rerun harmless.
         PeriodicTask("resurface_bad_timing", 60, run_resurface),
         PeriodicTask("deliver_webhooks", 1, dispatch_webhooks),
+        # Stuck deals and SQLs are counted in days: every five minutes is plenty, and each is tasked once.
+        PeriodicTask("task_stuck_items", 300, run_task_stuck_items),
     ]
     if settings is not None and settings.imap_urls:  # replies and bounces, only when mailboxes are configured
         tasks.append(PeriodicTask("poll_mailboxes", settings.imap_poll_seconds, enqueue_mailbox_polls))

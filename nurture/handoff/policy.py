@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from nurture.errors import ValidationError
 from nurture.handoff.thresholds import Thresholds
 from nurture.models import PolicyVersion, User
+from nurture.scoring.band_changes import apply_band_change
 from nurture.scoring.rules import ScoringRules
 
 _CACHE_SIZE = 16
@@ -74,6 +75,7 @@ def save_policy(
 ) -> PolicyVersion:
     """Validate and store a new version (raises ValidationError, storing nothing); the caller commits."""
     policy = parse_policy(rules, thresholds)
+    before = current_policy(session)
     stored_rules, stored_thresholds = policy.rules.to_dict(), policy.thresholds.to_dict()
     row = PolicyVersion(
         rules=stored_rules, thresholds=stored_thresholds, digest=digest(stored_rules, stored_thresholds), note=note.strip()[:200],
@@ -81,6 +83,7 @@ def save_policy(
     )  # fmt: skip
     session.add(row)
     session.flush()
+    apply_band_change(session, before.rules, policy.rules, row.id, actor, now)
     return row
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from nurture.errors import ValidationError
 from nurture.leads.companies import company_for_domain
 from nurture.leads.geography import guess_timezone
+from nurture.leads.status_values import active_status_keys, check_status
 from nurture.leads.timeline import jsonable, record_event
 from nurture.leads.validation import LeadInput, company_domain_for
 from nurture.models import Lead, Role, User
@@ -66,6 +67,8 @@ def apply_values(
     """
     if "lifecycle_stage" in values.lead:
         check_stage_forward(load_ladder(session), lead.lifecycle_stage, values)
+    if values.lead.get("lead_status") is not None:
+        check_status(values.lead["lead_status"], active_status_keys(session))
     owner = resolve_owner(session, values)
     changes: dict[str, list[Any]] = {}
 

@@ -20,8 +20,16 @@ from sqlalchemy.orm import Session
 from nurture.errors import ValidationError
 from nurture.leads.changes import check_stage_forward, event_kind
 from nurture.leads.geography import guess_timezone
+from nurture.leads.status_values import active_status_keys, check_status
 from nurture.leads.timeline import jsonable
-from nurture.leads.validation import ENUM_FIELDS, LEAD_TEXT_FIELDS, STAGE_FIELD, LeadInput, company_domain_for
+from nurture.leads.validation import (
+    ENUM_FIELDS,
+    KEY_FIELDS,
+    LEAD_TEXT_FIELDS,
+    STAGE_FIELD,
+    LeadInput,
+    company_domain_for,
+)
 from nurture.models import Company, Lead, LeadEvent, LeadSource, LifecycleStage, Role, User
 from nurture.models.enums import LeadStatus, OwnerTeam
 from nurture.stages.ladder import load_ladder
@@ -30,7 +38,8 @@ from nurture.webhooks.emit import emit_many
 EVENT_KIND = "imported"
 # The lead columns an import can set; a new lead's other columns keep their model defaults.
 LEAD_COLUMNS = (
-    *LEAD_TEXT_FIELDS, *ENUM_FIELDS, STAGE_FIELD, "phone", "country", "timezone", "consent_at", "custom_fields", "company_id", "owner_user_id",
+    *LEAD_TEXT_FIELDS, *ENUM_FIELDS, STAGE_FIELD, *KEY_FIELDS, "phone", "country", "timezone", "consent_at", "custom_fields",
+    "company_id", "owner_user_id",
 )  # fmt: skip
 _OWNER_ROLES = (Role.REP, Role.ADMIN, Role.MARKETER)
 
@@ -80,6 +89,7 @@ def write_chunk(
     domains = [company_domain_for(values, values.email or "") for _key, values in rows]  # computed once: not cheap
     ladder = load_ladder(session)
     context = _Context(existing, owners, _company_ids(session, rows, domains, existing, now))
+    statuses = active_status_keys(session) if any("lead_status" in values.lead for _key, values in rows) else []
 
     outcome = ChunkOutcome()
     leads: dict[str, dict[str, Any]] = {}  # email → columns as they will be written
@@ -91,6 +101,7 @@ def write_chunk(
         lead = leads.get(email) or (dict(existing[email]) if email in existing else None)
         try:
             owner_id = _owner_id(values, context)
+            check_status(values.lead.get("lead_status"), statuses)
             if STAGE_FIELD in values.lead:
                 check_stage_forward(ladder, lead["lifecycle_stage"] if lead is not None else None, values)
         except ValidationError as exc:

@@ -20,9 +20,9 @@ def advance_stage(session: Session, lead: Lead, target: str, reason: str, actor:
 
 
 def set_status(session: Session, lead: Lead, status: LeadStatus, reason: str, actor: User | None) -> bool:
-    current = LeadStatus(lead.lead_status)
+    current = str(lead.lead_status)
     if current == status:
         return False
-    lead.lead_status = status
-    record_event(session, lead, "status_changed", reason, {"lead_status": [current.value, status.value]}, actor)
+    lead.lead_status = status.value
+    record_event(session, lead, "status_changed", reason, {"lead_status": [current, status.value]}, actor)
     return True

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from nurture.db.like import contains_pattern
 from nurture.errors import ValidationError
+from nurture.leads.status_values import status_key
 from nurture.leads.validation import ENUM_FIELDS, STAGE_FIELD, parse_datetime, validate_enum, validate_stage_key
 from nurture.models import Company, Lead
 from nurture.pagination import Page
 
 MAX_PER_PAGE = 200
-FILTER_ENUMS = ("source", "lifecycle_stage", "lead_status", "owner_team")
+FILTER_ENUMS = ("source", "lifecycle_stage", "owner_team")
 
 
 @dataclass
@@ -51,6 +52,10 @@ def parse_lead_filters(args: Mapping[str, str]) -> tuple[LeadFilters, int, int]:
             if error:
                 errors[name] = error
             filters.enums[name] = value
+    if args.get("lead_status"):  # a key of the admin's status values: an unknown one matches nothing
+        filters.enums["lead_status"], error = status_key(args["lead_status"])
+        if error:
+            errors["lead_status"] = error
     if args.get("owner_user_id"):
         filters.owner_user_id = _positive_int(args["owner_user_id"], "owner_user_id", errors)
     if args.get("company_id"):

@@ -8,7 +8,7 @@ no database: references (owner, uniqueness) are checked by the services.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -18,8 +18,9 @@ from email_validator import EmailNotValidError, validate_email
 
 from nurture.leads.domains import email_company_domain, website_domain
 from nurture.leads.geography import country_names, timezone_names
+from nurture.leads.status_values import status_key
 from nurture.leads.text import clean_text
-from nurture.models.enums import ConsentBasis, LeadSource, LeadStatus, OwnerTeam
+from nurture.models.enums import ConsentBasis, LeadSource, OwnerTeam
 
 REQUIRED = "Required field missing"
 UNKNOWN = "Unknown field"
@@ -39,15 +40,16 @@ ENUM_FIELDS: dict[str, type[StrEnum]] = {
     "source": LeadSource,
     "consent_basis": ConsentBasis,
     "owner_team": OwnerTeam,
-    "lead_status": LeadStatus,
 }
+# Keys of data an admin edits (lead_status_values): the shape is checked here, membership by the services.
+KEY_FIELDS = ("lead_status",)
 # Fields about the lead's company; they end up on the Company row.
 COMPANY_FIELDS = ("company", "website", "company_size", "industry")
 OTHER_FIELDS = ("email", "phone", "country", "timezone", "consent_at", "owner_email", "owner_user_id", "custom_fields")
 # The stage is a key of the lifecycle_stages table (nurture.stages): its form is checked here, its existence
 # and direction by the services, which have the database.
 STAGE_FIELD = "lifecycle_stage"
-ALL_FIELDS = frozenset([*LEAD_TEXT_FIELDS, *ENUM_FIELDS, STAGE_FIELD, *COMPANY_FIELDS, *OTHER_FIELDS])
+ALL_FIELDS = frozenset([*LEAD_TEXT_FIELDS, *ENUM_FIELDS, STAGE_FIELD, *KEY_FIELDS, *COMPANY_FIELDS, *OTHER_FIELDS])
 
 MAX_CUSTOM_FIELDS = 50
 _CUSTOM_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -203,11 +205,14 @@ def validate_lead_input(
     partial: bool = False,
     required: tuple[str, ...] = (),
     allowed: frozenset[str] | None = None,
+    statuses: Collection[str] | None = None,
 ) -> LeadInput:
     """Validate untrusted lead input; raise ``ValidationError`` listing every bad field.
 
     ``partial`` is for updates: absent keys are left alone and ``email`` is not
     required. ``allowed`` narrows the accepted keys (a public form's fields).
+    ``statuses``, when given, are the active status keys (else only a key's shape
+    is checked here, and membership when the values are applied).
     """
     from nurture.errors import ValidationError
 
@@ -253,6 +258,13 @@ def validate_lead_input(
         errors[STAGE_FIELD] = REQUIRED if not partial else "Cannot be cleared"
     else:
         check(STAGE_FIELD, validate_stage_key, out.lead)
+    for key in KEY_FIELDS:
+        if present(key) and data[key] in (None, ""):
+            errors[key] = REQUIRED if not partial else "Cannot be cleared"
+        else:
+            check(key, status_key, out.lead)
+    if statuses is not None and out.lead.get("lead_status") not in (None, *statuses):
+        errors["lead_status"] = "Unknown value; one of: " + ", ".join(statuses)
     check("phone", _validate_phone, out.lead)
     check("country", _validate_country, out.lead)
     check("timezone", _validate_timezone, out.lead)

@@ -77,3 +77,7 @@ __all__ = [
 from nurture.models.stage import Stage, StageChange  # noqa: E402
 
 __all__ += ["Stage", "StageChange"]
+from nurture.models.definition_change import DefinitionChange  # noqa: E402
+from nurture.models.lead_status_value import LeadStatusValue  # noqa: E402
+
+__all__ += ["LeadStatusValue", "DefinitionChange"]

@@ -43,7 +43,8 @@ class Lead(Base):
     lifecycle_stage: Mapped[str] = mapped_column(String(32), default=LifecycleStage.LEAD.value)
     # When the lead entered its current stage: set on every change of stage, whichever path made it.
     stage_entered_at: Mapped[datetime] = mapped_column(default=utcnow)
-    lead_status: Mapped[LeadStatus] = mapped_column(str_enum(LeadStatus), default=LeadStatus.NEW)
+    # A key of lead_status_values (data an admin edits; checked by the services that set it).
+    lead_status: Mapped[str] = mapped_column(String(32), default=LeadStatus.NEW.value)
     budget: Mapped[str | None] = mapped_column(String(200))
     authority: Mapped[str | None] = mapped_column(String(200))
     need: Mapped[str | None] = mapped_column(String(200))

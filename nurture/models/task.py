@@ -31,4 +31,6 @@ class Task(Base):
     # Set once, by whoever escalates a missed deadline first (a conditional UPDATE).
     escalated_at: Mapped[datetime | None]
     notes: Mapped[str | None] = mapped_column(Text)
+    # Set by sweeps that must task an owner once per situation (e.g. "overdue_opportunity:12:2026-05-01").
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

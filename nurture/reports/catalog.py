@@ -53,12 +53,12 @@ def _quality(context: Context) -> LeadQuality:
 
 REPORTS = [
     ReportSpec("funnel", "Funnel", "Lead → MQL → SQL → opportunity → won, by source and by campaign, with conversion rates "
-               "(leads created in the period).", MANAGERS, 4, lambda c: funnel_report(_quality(c), c.period)),
+               "(leads created in the period).", MANAGERS, 5, lambda c: funnel_report(_quality(c), c.period)),
     ReportSpec("marketing-vs-sales", "Marketing vs sales", "Marketing's MQLs and the leads sales accepted, per source, "
-               "side by side (leads created in the period).", MANAGERS, 4,
+               "side by side (leads created in the period).", MANAGERS, 5,
                lambda c: marketing_vs_sales_report(_quality(c), c.period)),
     ReportSpec("disqualifications", "Disqualification reasons", "Why sales sent leads back, by source "
-               "(leads created in the period).", MANAGERS, 4, lambda c: disqualifications_report(_quality(c), c.period)),
+               "(leads created in the period).", MANAGERS, 5, lambda c: disqualifications_report(_quality(c), c.period)),
     ReportSpec("speed-to-lead", "Speed to lead", "Time from sales-ready to first touch as a distribution, with SLA "
                "breaches (leads handed to sales in the period).", MANAGERS, 1,
                lambda c: speed_to_lead_report(speed_counts(c.session, c.period, c.now), c.period)),

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.config import Settings
 from nurture.db.engine import make_engine, make_sessionmaker
-from nurture.web import auth, db, errors, stage_names
+from nurture.web import auth, db, errors, stage_names, status_labels
 from nurture.web.admin import nav
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -89,6 +89,7 @@ def create_app(
     errors.init_app(app)
     nav.init_app(app)
     stage_names.init_app(app)
+    status_labels.init_app(app)
     _register_blueprints(app)
     return app
 

@@ -169,7 +169,7 @@ def edit_form(lead: Lead, **changes: str) -> dict[str, str]:
         "last_name": lead.last_name or "",
         "title": lead.title or "",
         "phone": lead.phone or "",
-        "lead_status": lead.lead_status.value,
+        "lead_status": lead.lead_status,
         "lifecycle_stage": lead.lifecycle_stage,
         "budget": "",
         "authority": "",

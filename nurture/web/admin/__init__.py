@@ -16,6 +16,8 @@ from nurture.web.admin.reports import bp as reports_bp
 from nurture.web.admin.routing import bp as routing_bp
 from nurture.web.admin.scoring import bp as scoring_bp
 from nurture.web.admin.sequences import bp as sequences_bp
+from nurture.web.admin.statuses_bands import bp as statuses_bands_bp
+from nurture.web.admin.stuck import bp as stuck_bp
 from nurture.web.admin.today import bp as today_bp
 from nurture.web.admin.users import bp as users_bp
 from nurture.web.admin.webhooks import bp as webhooks_bp
@@ -30,3 +32,4 @@ from nurture.web.admin.cadence_enroll import bp as cadence_enroll_bp  # noqa: E4
 blueprints.append(cadence_enroll_bp)
 blueprints.append(reports_bp)
 blueprints.append(definitions_bp)
+blueprints += [statuses_bands_bp, stuck_bp]

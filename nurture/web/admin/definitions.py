@@ -16,6 +16,7 @@ from nurture.stages.criteria import SCORE_MODES, describe
 from nurture.stages.edit import BUILT_IN, create_stage, move_stage, restore_stage, retire_stage, update_stage
 from nurture.stages.ladder import view
 from nurture.web.admin.nav import ALL
+from nurture.web.admin.statuses_bands import statuses_bands_context
 from nurture.web.auth import roles_required
 from nurture.web.db import db
 
@@ -41,7 +42,8 @@ def index() -> Any:
         .order_by(StageChange.id.desc()).limit(RECENT_CHANGES)
     ).all()  # fmt: skip
     return render_template("web/definitions/index.html", rows=rows, counts=lead_counts(session), built_in=BUILT_IN,
-                           changes=changes, may_edit=current_user.role == Role.ADMIN)  # fmt: skip
+                           changes=changes, may_edit=current_user.role == Role.ADMIN,
+                           **statuses_bands_context(session))  # fmt: skip
 
 
 def _values(stage: Stage | None) -> dict[str, str]:

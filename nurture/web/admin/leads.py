@@ -14,8 +14,9 @@ from nurture.handoff.policy import current_policy
 from nurture.leads.changes import apply_values
 from nurture.leads.history import TIMELINE_LIMIT, lead_timeline
 from nurture.leads.query import list_leads, parse_lead_filters
+from nurture.leads.status_values import active_status_keys, status_choices
 from nurture.leads.validation import validate_lead_input
-from nurture.models import Lead, LeadSource, LeadStatus, OwnerTeam, Role, User
+from nurture.models import Lead, LeadSource, OwnerTeam, Role, User
 from nurture.scoring.lead_score import score_lead
 from nurture.web.admin.qualification import sales_panel
 from nurture.web.auth import roles_required
@@ -42,13 +43,12 @@ EDIT_FIELDS = (
 START_LINKS = (("admin_imports.new", "/imports/", "Import a CSV"), ("admin_forms.index", "/forms/", "Add a form"))
 CHOICES = {
     "source": list(LeadSource),
-    "lead_status": list(LeadStatus),
     "owner_team": list(OwnerTeam),
 }
 
 
 def _choices() -> dict[str, list[Any]]:
-    return {**CHOICES, "lifecycle_stage": [StageChoice(s.key) for s in request_ladder().active]}
+    return {**CHOICES, "lifecycle_stage": [StageChoice(s.key) for s in request_ladder().active], "lead_status": status_choices(db())}
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def render_show(lead: Lead, values: dict[str, str] | None = None, errors: dict[s
         values=values if values is not None else _form_values(lead),
         errors=errors or {},
         stages=stages,
-        statuses=list(LeadStatus),
+        statuses=status_choices(db()),
         **(sales if sales is not None else sales_panel(lead)),
     )
 
@@ -125,7 +125,7 @@ def update(lead_id: int) -> Any:
     form = {name: request.form.get(name, "") for name in EDIT_FIELDS}
     actor = session.get(User, current_user.id)
     try:
-        values = validate_lead_input(form, partial=True, allowed=frozenset(EDIT_FIELDS))
+        values = validate_lead_input(form, partial=True, allowed=frozenset(EDIT_FIELDS), statuses=active_status_keys(db()))
         changes = apply_values(
             session, lead, values, reason=f"Edited in the admin by {current_user.email}", actor=actor
         )

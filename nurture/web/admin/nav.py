@@ -29,6 +29,10 @@ NAV = [
     ("admin_queues.index", "Queues", (Role.ADMIN,)),
     ("admin_definitions.index", "Definitions", ALL),
 ]
+NAV += [
+    ("admin_stuck.index", "Stuck", (Role.ADMIN, Role.MARKETER)),
+    ("admin_statuses_bands.index", "Statuses", ALL),
+]
 
 
 def nav_items() -> list[tuple[str, str, tuple[Role, ...]]]:

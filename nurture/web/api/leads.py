@@ -14,6 +14,7 @@ from nurture.leads.capture import create_lead
 from nurture.leads.changes import apply_values
 from nurture.leads.query import list_leads as find
 from nurture.leads.query import parse_lead_filters
+from nurture.leads.status_values import active_status_keys
 from nurture.leads.validation import validate_lead_input
 from nurture.models import Lead, LeadEvent, LeadSource, Role
 from nurture.scoring.explain import Explanation
@@ -43,7 +44,7 @@ def _links(page: int, pages: int) -> str:
 def create() -> Any:
     session = db()
     user = api_user()
-    values = validate_lead_input(json_object())
+    values = validate_lead_input(json_object(), statuses=active_status_keys(db()))
     lead = create_lead(session, values, reason=f"Created via API by {user.email}", actor=user, default_source=LeadSource.OTHER)
     session.commit()
     response = jsonify(lead_json(lead))
@@ -67,7 +68,7 @@ def update_lead(lead_id: int) -> Any:
     if lead is None:
         return error_response(404, {"lead": "Not found"})
     user = api_user()
-    values = validate_lead_input(json_object(), partial=True)
+    values = validate_lead_input(json_object(), partial=True, statuses=active_status_keys(db()))
     if values.email and values.email != lead.email:
         if session.scalar(select(Lead.id).where(Lead.email == values.email, Lead.id != lead.id)):
             return error_response(422, {"email": "A lead with this email address already exists"})

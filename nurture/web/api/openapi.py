@@ -14,6 +14,8 @@ from nurture.web.api.openapi_sales import PATHS as SALES_PATHS
 from nurture.web.api.openapi_sales import SCHEMAS as SALES_SCHEMAS
 from nurture.web.api.openapi_stages import PATHS as STAGES_PATHS
 from nurture.web.api.openapi_stages import SCHEMAS as STAGES_SCHEMAS
+from nurture.web.api.openapi_stuck import PATHS as STUCK_PATHS
+from nurture.web.api.openapi_stuck import SCHEMAS as STUCK_SCHEMAS
 
 STRING = {"type": ["string", "null"]}
 
@@ -45,7 +47,8 @@ LEAD_INPUT = {
         "owner_email": {**STRING, "format": "email"},
         "owner_user_id": {"type": ["integer", "null"]},
         "lifecycle_stage": {**STRING, "description": "A stage key (GET /api/v1/stages); moves forward only, in their order"},
-        "lead_status": _enum("lead_status"),
+        "lead_status": {**STRING, "maxLength": 32, "description": "A key of the team's status values (Admin → Statuses and "
+                        "bands; defaults new, attempting, connected, qualified, unqualified, bad_timing)"},
         "budget": STRING,
         "authority": STRING,
         "need": STRING,
@@ -175,6 +178,7 @@ def document() -> dict[str, Any]:
             **SALES_PATHS,
             **REPORT_PATHS,
             **STAGES_PATHS,
+            **STUCK_PATHS,
             "/api/v1/inbound": {
                 "post": {"summary": "Hand in a reply or bounce (a raw RFC 5322 message) for processing",
                          "description": "For mail gateways that do not use IMAP polling. The message is classified (hard or soft bounce, "
@@ -208,6 +212,7 @@ def document() -> dict[str, Any]:
                                   "reenroll": {"enum": ["never", "after_exit", "always"]}, "definition": {"type": "object"}}},
                 **SALES_SCHEMAS,
                 **STAGES_SCHEMAS,
+                **STUCK_SCHEMAS,
                 "Inbound": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "message_id": {"type": "string"},
                     "kind": {"enum": ["hard_bounce", "soft_bounce", "delay_notice", "out_of_office", "auto_reply", "human_reply"]},

@@ -13,6 +13,9 @@ from nurture.reports import table
 from nurture.reports.catalog import REPORTS, Context, ReportSpec
 from nurture.reports.lead_quality import lead_quality, to_csv
 from nurture.reports.period import Period, parse_period
+from nurture.reports.stuck.items import StuckContext
+from nurture.reports.stuck.report import report_dict, stuck_report
+from nurture.reports.stuck.report import to_csv as stuck_csv
 from nurture.web.api import blueprint
 from nurture.web.auth import api_roles
 from nurture.web.db import db
@@ -64,3 +67,15 @@ def _report_view(spec: ReportSpec) -> Any:
 
 for _spec in REPORTS:
     blueprint.add_url_rule(f"/v1/reports/{_spec.slug}", f"report_{_spec.slug.replace('-', '_')}", _report_view(_spec))
+
+
+@blueprint.get("/v1/reports/stuck")
+@api_roles(Role.ADMIN, Role.MARKETER)
+def stuck_report_api() -> Any:
+    """Stuck leads and deals now, by category; per-source shares for the leads created in [from, to)."""
+    period, fmt = _request_period()
+    settings = current_app.extensions["nurture.settings"]
+    report = stuck_report(db(), StuckContext(utcnow(), settings.stuck_sql_days), period.start, period.end)
+    if fmt == "csv":
+        return _csv(stuck_csv(report), "stuck")
+    return jsonify(report_dict(report))

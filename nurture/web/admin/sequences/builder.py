@@ -14,8 +14,9 @@ from campaigns.planner import DelayUnit
 from campaigns.sequences import create_sequence, update_sequence
 from campaigns.versions import definition_of
 from nurture.errors import ValidationError
+from nurture.leads.status_values import active_status_keys
 from nurture.leads.validation import ALL_FIELDS
-from nurture.models import LeadSource, LeadStatus
+from nurture.models import LeadSource
 from nurture.web.admin.sequences import bp
 from nurture.web.admin.sequences.common import EDITORS, current_version, sequence_or_404
 from nurture.web.admin.sequences.form import (
@@ -41,7 +42,6 @@ CHOICES = {
     "ops": FIELD_OPS,
     "fields": sorted({*ALL_FIELDS, "score"} - {"custom_fields"}),
     "actions": ACTIONS,
-    "statuses": [s.value for s in LeadStatus],
     "sources": [s.value for s in LeadSource],
     "days": DAYS,
     "goal_flags": GOAL_FLAGS,
@@ -74,7 +74,7 @@ def _render(sequence: Sequence | None, values: dict[str, Any], errors: dict[str,
         summary=[(k, m) for k, m in page_errors.items() if k not in SHOWN_BY_FIELDS and not k.startswith(("goals[", "entry_rules["))],
         step_errors=step_errors,
         notice=notice,
-        choices={**CHOICES, "stages": [s.key for s in request_ladder().active]},
+        choices={**CHOICES, "stages": [s.key for s in request_ladder().active], "statuses": active_status_keys(db())},
         other_sequences=list(others),
         step_ids=[step["id"] for step in values["steps"]],
         email_ids=[step["id"] for step in values["steps"] if step["type"] == "email"],

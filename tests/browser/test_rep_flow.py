@@ -28,8 +28,9 @@ def campaign_leads(live_app: LiveApp, rep: Person, campaign: str) -> tuple[Lead,
     """Four leads of one campaign: two sales-ready ones of the rep's (a call due on each), an MQL and a new lead."""
     fields = {"source": "trade_show", "source_detail": campaign}
     domain = f"{campaign}.example.com"
-    ada = live_app.lead(f"ada@{domain}", first_name="Ada", last_name="Byron", lifecycle_stage="sql", owner_email=rep.email, **fields)
-    bob = live_app.lead(f"bob@{domain}", first_name="Bob", last_name="Stone", lifecycle_stage="sql", owner_email=rep.email, **fields)
+    sales_ready = {"lifecycle_stage": "sql", "owner_email": rep.email, **fields}
+    ada = live_app.lead(f"ada@{domain}", first_name="Ada", last_name="Byron", title="Head of Finance", **sales_ready)
+    bob = live_app.lead(f"bob@{domain}", first_name="Bob", last_name="Stone", title="Operations lead", **sales_ready)
     live_app.lead(f"cy@{domain}", first_name="Cy", lifecycle_stage="mql", **fields)
     live_app.lead(f"dee@{domain}", first_name="Dee", **fields)
     call_task(live_app, ada, "Discovery call", overdue_hours=2)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
-from campaigns.models import Enrollment, EnrollmentState, Send, SendState
+from campaigns.models import Enrollment, EnrollmentState, Send, SendState, SequenceVersion
 from nurture.models import EmailEvent
 
 LIVE_STATES = (EnrollmentState.ACTIVE, EnrollmentState.PAUSED)
@@ -20,28 +20,43 @@ def enrollment_counts(session: Session, sequence_id: int) -> dict[str, int]:
     return {state.value: count for state, count in rows}
 
 
+def _of_sequence(sequence_id: int):  # type: ignore[no-untyped-def]
+    """Sends of a sequence by their version (a 50-row lookup), not through the much larger enrollments table."""
+    return Send.version_id.in_(select(SequenceVersion.id).where(SequenceVersion.sequence_id == sequence_id))
+
+
 def step_stats(session: Session, sequence_id: int) -> dict[str, dict[str, Any]]:
-    """{step_id: {state counts…, unique_opens, unique_clicks, machine_events}} across versions."""
-    stats: dict[str, dict[str, Any]] = {}
+    """{step_id: {state counts…, unique_opens, unique_clicks, machine_…}} across versions."""
+    return step_and_variant_stats(session, sequence_id)[0]
+
+
+def step_and_variant_stats(session: Session, sequence_id: int) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, int]]]]:
+    """Both tables from two grouped queries (ledger states; distinct sends per event kind), each index-only."""
+    steps: dict[str, dict[str, Any]] = {}
+    variants: dict[str, dict[str, dict[str, int]]] = {}
     sends = (
-        select(Send.step_id, Send.state, func.count())
-        .join(Enrollment, Enrollment.id == Send.enrollment_id)
-        .where(Enrollment.sequence_id == sequence_id)
-        .group_by(Send.step_id, Send.state)
+        select(Send.step_id, Send.variant, Send.state, func.count())
+        .where(_of_sequence(sequence_id))
+        .group_by(Send.step_id, Send.variant, Send.state)
     )
-    for step_id, state, count in session.execute(sends):
-        stats.setdefault(step_id, {})[state.value] = count
+    for step_id, variant, state, count in session.execute(sends):
+        step = steps.setdefault(step_id, {})
+        step[state.value] = step.get(state.value, 0) + count
+        if state == SendState.SENT:
+            variants.setdefault(step_id, {}).setdefault(variant or "a", {})["sent"] = count
     events = (
-        select(Send.step_id, EmailEvent.kind, EmailEvent.is_machine, func.count(distinct(EmailEvent.send_id)))
+        select(Send.step_id, Send.variant, EmailEvent.kind, EmailEvent.is_machine, func.count(distinct(EmailEvent.send_id)))
         .join(Send, Send.id == EmailEvent.send_id)
-        .join(Enrollment, Enrollment.id == Send.enrollment_id)
-        .where(Enrollment.sequence_id == sequence_id)
-        .group_by(Send.step_id, EmailEvent.kind, EmailEvent.is_machine)
+        .where(_of_sequence(sequence_id))
+        .group_by(Send.step_id, Send.variant, EmailEvent.kind, EmailEvent.is_machine)
     )
-    for step_id, kind, machine, count in session.execute(events):
+    for step_id, variant, kind, machine, count in session.execute(events):
         key = f"machine_{kind}s" if machine else f"unique_{kind}s"
-        stats.setdefault(step_id, {})[key] = count
-    return stats
+        step = steps.setdefault(step_id, {})
+        step[key] = step.get(key, 0) + count  # distinct sends per variant add up: a send has one variant
+        if not machine and kind in ("open", "click"):
+            variants.setdefault(step_id, {}).setdefault(variant or "a", {})[key] = count
+    return steps, variants
 
 
 def waiting_by_step(session: Session, sequence_id: int) -> dict[str, int]:
@@ -54,29 +69,6 @@ def waiting_by_step(session: Session, sequence_id: int) -> dict[str, int]:
     return {step_id: count for step_id, count in rows}
 
 
-def variant_stats(session: Session, sequence_id: int) -> dict[str, dict[str, dict[str, int]]]:
-    """{step_id: {variant: {"sent", "unique_opens", "unique_clicks"}}} for A/B comparisons (human events only)."""
-    stats: dict[str, dict[str, dict[str, int]]] = {}
-    sent = (
-        select(Send.step_id, Send.variant, func.count())
-        .join(Enrollment, Enrollment.id == Send.enrollment_id)
-        .where(Enrollment.sequence_id == sequence_id, Send.state == SendState.SENT)
-        .group_by(Send.step_id, Send.variant)
-    )
-    for step_id, variant, count in session.execute(sent):
-        stats.setdefault(step_id, {}).setdefault(variant or "a", {})["sent"] = count
-    engaged = (
-        select(Send.step_id, Send.variant, EmailEvent.kind, func.count(distinct(EmailEvent.send_id)))
-        .join(Send, Send.id == EmailEvent.send_id)
-        .join(Enrollment, Enrollment.id == Send.enrollment_id)
-        .where(Enrollment.sequence_id == sequence_id, EmailEvent.is_machine.is_(False), EmailEvent.kind.in_(("open", "click")))
-        .group_by(Send.step_id, Send.variant, EmailEvent.kind)
-    )
-    for step_id, variant, kind, count in session.execute(engaged):
-        stats.setdefault(step_id, {}).setdefault(variant or "a", {})[f"unique_{kind}s"] = count
-    return stats
-
-
 def overview(session: Session) -> dict[int, dict[str, int]]:
     """{sequence_id: {"live", "sent"}} for every sequence at once (two grouped queries, not one per row)."""
     result: dict[int, dict[str, int]] = {}
@@ -84,10 +76,10 @@ def overview(session: Session) -> dict[int, dict[str, int]]:
     for sequence_id, count in session.execute(live):
         result.setdefault(sequence_id, {})["live"] = count
     sent = (
-        select(Enrollment.sequence_id, func.count())
-        .join(Send, Send.enrollment_id == Enrollment.id)
+        select(SequenceVersion.sequence_id, func.count())
+        .join(Send, Send.version_id == SequenceVersion.id)
         .where(Send.state == SendState.SENT)
-        .group_by(Enrollment.sequence_id)
+        .group_by(SequenceVersion.sequence_id)
     )
     for sequence_id, count in session.execute(sent):
         result.setdefault(sequence_id, {})["sent"] = count

@@ -44,8 +44,8 @@ def migrate(engine: Engine) -> None:
 
 
 @contextmanager
-def migrated_database(backend: str, directory: Path) -> Iterator[tuple[str, Engine]]:
-    """A freshly migrated database: a SQLite file, or a PostgreSQL schema of its own."""
+def migrated_database(backend: str, directory: Path, *, keep: bool = False) -> Iterator[tuple[str, Engine]]:
+    """A freshly migrated database: a SQLite file, or a PostgreSQL schema of its own (dropped unless ``keep``)."""
     if backend == "sqlite":
         url = f"sqlite:///{directory / 'test.db'}"
         engine = make_engine(url)
@@ -66,6 +66,7 @@ def migrated_database(backend: str, directory: Path) -> Iterator[tuple[str, Engi
         yield url, engine
     finally:
         engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        if not keep:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()

@@ -20,9 +20,12 @@ def _empty_local_db() -> str | None:
         client.ping()
     except redis.RedisError:
         return None
+    # pytest-xdist workers each look only at their own share of the databases (gw0: 15, 13, …; gw1: 14, 12, …).
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     if os.environ.get("NURTURE_TEST_REDIS_DB"):  # parallel runs on one machine each take their own
-        return f"{LOCAL_URL.rstrip('/')}/{int(os.environ['NURTURE_TEST_REDIS_DB'])}"
-    for db in range(15, 0, -1):
+        return f"{LOCAL_URL.rstrip('/')}/{int(os.environ['NURTURE_TEST_REDIS_DB']) + worker}"
+    for db in range(15 - worker, 0, -workers):
         url = f"{LOCAL_URL.rstrip('/')}/{db}"
         if redis.Redis.from_url(url).dbsize() == 0:
             return url

@@ -29,6 +29,8 @@ class Enrollment(Base):
             sqlite_where=text("state = 'active'"),
             postgresql_where=text("state = 'active'"),
         ),
+        # The sequence pages' counts by state and by waiting step, index-only.
+        Index("ix_enrollments_sequence_state_step", "sequence_id", "state", "current_step"),
         # One live enrollment per lead per sequence.
         Index(
             "uq_enrollments_live",

@@ -32,6 +32,8 @@ class Send(Base):
         UniqueConstraint("enrollment_id", "version_id", "step_id"),
         Index("ix_sends_lead_id_sent_at", "lead_id", "sent_at"),
         Index("ix_sends_rcpt_to", "rcpt_to"),  # a reply from an address a lead had before (inbound matching)
+        # A sequence's per-step and per-variant counts, found through its versions (index-only).
+        Index("ix_sends_version_step_variant_state", "version_id", "step_id", "variant", "state"),
         Index(
             "ix_sends_sending_lease",
             "lease_until",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select, union
 from sqlalchemy.orm import Session
 
 from nurture.db.like import contains_pattern
@@ -76,15 +76,14 @@ def parse_lead_filters(args: Mapping[str, str]) -> tuple[LeadFilters, int, int]:
 def apply_filters(stmt: Select[Any], filters: LeadFilters) -> Select[Any]:
     if filters.q:
         pattern = contains_pattern(filters.q)
-        company_ids = select(Company.id).where(func.lower(Company.name).like(pattern, escape="\\"))
-        stmt = stmt.where(
-            or_(
-                Lead.email.like(pattern, escape="\\"),
-                func.lower(Lead.first_name).like(pattern, escape="\\"),
-                func.lower(Lead.last_name).like(pattern, escape="\\"),
-                Lead.company_id.in_(company_ids),
-            )
+        # One branch per searched column, so each can use its own (trigram) index on PostgreSQL.
+        matching = union(
+            select(Lead.id).where(Lead.email.like(pattern, escape="\\")),
+            select(Lead.id).where(func.lower(Lead.first_name).like(pattern, escape="\\")),
+            select(Lead.id).where(func.lower(Lead.last_name).like(pattern, escape="\\")),
+            select(Lead.id).join(Company, Company.id == Lead.company_id).where(func.lower(Company.name).like(pattern, escape="\\")),
         )
+        stmt = stmt.where(Lead.id.in_(matching.scalar_subquery()))
     for name, value in filters.enums.items():
         stmt = stmt.where(getattr(Lead, name) == value)
     if filters.owner_user_id is not None:
@@ -100,6 +99,8 @@ def apply_filters(stmt: Select[Any], filters: LeadFilters) -> Select[Any]:
 
 def list_leads(session: Session, filters: LeadFilters, page: int = 1, per_page: int = 50) -> Page[Lead]:
     total = session.scalar(apply_filters(select(func.count()).select_from(Lead), filters)) or 0
-    stmt = apply_filters(select(Lead), filters).order_by(Lead.created_at.desc(), Lead.id.desc())
-    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique())
+    order = (Lead.created_at.desc(), Lead.id.desc())
+    # The page's ids first (an index scan, however deep the page), then only those rows with their joins.
+    page_ids = apply_filters(select(Lead.id), filters).order_by(*order).limit(per_page).offset((page - 1) * per_page)
+    items = list(session.scalars(select(Lead).where(Lead.id.in_(page_ids.scalar_subquery())).order_by(*order)).unique())
     return Page(items, total, page, per_page)

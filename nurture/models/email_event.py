@@ -14,7 +14,8 @@ from nurture.db.base import Base, utcnow
 class EmailEvent(Base):
     __tablename__ = "email_events"
     __table_args__ = (
-        Index("ix_email_events_send_id_kind", "send_id", "kind"),
+        # Covers the per-step counts (distinct sends per kind, machine events apart) as an index-only scan.
+        Index("ix_email_events_send_id_kind_machine", "send_id", "kind", "is_machine"),
         Index("ix_email_events_lead_id_occurred_at", "lead_id", "occurred_at"),
     )
 

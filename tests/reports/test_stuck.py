@@ -167,3 +167,27 @@ def test_the_report_costs_the_same_queries_for_one_stuck_deal_or_many(session, d
     for n in range(6):
         opportunity(session, sales_lead(session, rep, f"l{n}@acme.com", source_detail=f"campaign {n}"), rep, now, close_date=past)
     assert statements() == one
+
+
+def test_a_lead_beyond_its_stages_maximum_age_is_flagged_and_tasks_its_owner_once(session):
+    from nurture.models import Stage
+
+    rep, now = _rep(session), utcnow()
+    session.scalar(select(Stage).where(Stage.key == "mql")).max_age_days = 10
+    stale = sales_lead(session, rep, "stale@acme.com", lifecycle_stage="mql")
+    fresh = sales_lead(session, rep, "fresh@acme.com", lifecycle_stage="mql")
+    old_sql = sales_lead(session, rep, "old-sql@acme.com")  # SQL has no maximum age
+    stale.stage_entered_at, fresh.stage_entered_at = now - timedelta(days=12), now - timedelta(days=3)
+    old_sql.stage_entered_at = now - timedelta(days=40)
+    session.commit()
+
+    [item] = _items(session, now, "stage_age")
+    assert (item.lead_id, item.owner_email, item.age_days(now)) == (stale.id, "rep@example.com", 12)
+    assert "beyond its maximum age of 10 days" in item.detail
+
+    context = StuckContext(now, 14)
+    created = task_stuck_items(session, context)
+    assert task_stuck_items(session, context) == 0  # once per stay in the stage
+    tasks = [t for t in _stuck_tasks(session) if t.dedupe_key.startswith("stage_age:")]
+    assert created >= 1 and [(t.lead_id, t.owner_user_id) for t in tasks] == [(stale.id, rep.id)]
+    assert "more than 10 days" in tasks[0].title

@@ -86,7 +86,7 @@ def test_a_task_due_later_today_is_listed_and_tomorrows_is_not(session, make_acc
     _task(session, lead, rep, "Tomorrow", datetime(2030, 5, 7, 0, 0, tzinfo=UTC))
     session.commit()
     assert end_of_day(noon) == datetime(2030, 5, 7, tzinfo=UTC)
-    rows = today_tasks(session, rep.id, noon, RULES)
+    rows = today_tasks(session, rep.id, noon, RULES).items
     assert [(r.task.title, r.overdue) for r in rows] == [("Tonight", False)]
 
 
@@ -197,3 +197,19 @@ def test_a_rep_lands_on_today_and_an_empty_day_says_what_to_do_next(client, sess
     assert "Nothing due today." in page and "hot leads" in page
     nav = page.split("<nav")[1].split("</nav>")[0]
     assert nav.index("Today") < nav.index("Leads")
+
+
+def test_a_long_day_comes_a_page_at_a_time_in_due_order(client, session, make_account):
+    rep = make_account(Role.REP, "rep@example.com")
+    lead = _lead(session, "lead@example.com", rep.user, snapshot=False)
+    now = utcnow()
+    for n in range(53):
+        _task(session, lead, rep.user, f"Task {n:02d}", now - timedelta(hours=60 - n))
+    session.commit()
+    login(client, rep)
+    first = client.get("/today/").get_data(as_text=True)
+    assert first.count('id="task-') == 50 and "Task 00" in first and "Task 49" in first and "Task 50" not in first
+    assert "Page 1 of 2 · 53 in all" in first
+    second = client.get("/today/?page=2").get_data(as_text=True)
+    assert second.count('id="task-') == 3 and "Task 52" in second and "Task 49" not in second
+    assert client.get("/today/?page=nonsense").status_code == 200  # a bad page number shows the first page

@@ -7,6 +7,7 @@ from sqlalchemy import Connection
 
 import campaigns.models  # noqa: F401  (the engine's tables share the metadata)
 from nurture.db.engine import make_engine
+from nurture.db.migrations_filter import include_object
 from nurture.models import Base
 
 target_metadata = Base.metadata
@@ -18,6 +19,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -17,6 +17,7 @@ from nurture.db.base import utcnow
 from nurture.errors import ValidationError
 from nurture.handoff.policy import current_policy
 from nurture.models import Role, Task, User
+from nurture.pagination import parse_page
 from nurture.tasks.today import today_tasks
 from nurture.tasks.work import CALL_OUTCOMES, complete_task
 from nurture.web.auth import roles_required
@@ -44,13 +45,19 @@ def _may_complete(task: Task) -> bool:
 def _render(rep: User, failed: int | None = None, values: dict[str, str] | None = None,
             errors: dict[str, str] | None = None, status: int = 200) -> Any:  # fmt: skip
     session, now = db(), utcnow()
-    rows = today_tasks(session, rep.id, now, current_policy(session).rules)
+    page_number, _ = parse_page(request.args, {})  # a bad page number shows the first page
+    tasks = today_tasks(session, rep.id, now, current_policy(session).rules, page=page_number)
     reps = [] if current_user.role == Role.REP else list(session.scalars(select(User).where(User.role == Role.REP, User.active).order_by(User.email)))
     page = render_template(
-        "web/today/index.html", rep=rep, rows=rows, reps=reps, mine=rep.id == current_user.id, now=now,
+        "web/today/index.html", rep=rep, rows=tasks.items, page=tasks, page_args=_page_args(rep), reps=reps,
+        mine=rep.id == current_user.id, now=now,
         may_complete=current_user.role != Role.MARKETER, outcomes=CALL_OUTCOMES, failed=failed, values=values or {}, errors=errors or {},
     )  # fmt: skip
     return page, status
+
+
+def _page_args(rep: User) -> dict[str, Any]:
+    return {} if rep.id == current_user.id else {"rep": rep.id}
 
 
 @bp.get("/")

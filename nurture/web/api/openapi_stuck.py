@@ -24,8 +24,8 @@ PATHS = {
         "get": {"summary": "Stuck leads and deals now, by category, and per source/campaign shares; admins and marketers",
                 "description": "Categories: first_touch_overdue (sales-ready, first touch past its SLA), sql_without_outcome (at SQL "
                                "NURTURE_STUCK_SQL_DAYS days without an opportunity or a disqualification), overdue_opportunity (open, "
-                               "close date passed). At most 500 items a category, oldest first (truncated says so). The shares count "
-                               "the leads created from..to. The scheduler gives each SQL and deal item one task for its owner.",
+                               "close date passed), stage_age (in a stage beyond its maximum age, Admin → Definitions). At most 500 items a category, oldest first (truncated says so). The shares count "
+                               "the leads created from..to. The scheduler gives each SQL, deal and stage-age item one task for its owner.",
                 "parameters": [{"name": "from", "in": "query", "schema": TEXT, "description": "Shares: a date (inclusive) or date-time"},
                                {"name": "to", "in": "query", "schema": TEXT, "description": "Shares: a date (inclusive) or date-time (exclusive)"},
                                {"name": "format", "in": "query", "schema": {"enum": ["json", "csv"]}, "description": "csv: one line per item"}],

@@ -13,7 +13,7 @@ from campaigns.conditions import condition_holds
 from campaigns.enrollments import LIVE
 from campaigns.forecast import forecast
 from campaigns.models import Enrollment, EnrollmentState, Send, SequenceVersion
-from campaigns.stats import enrollment_counts, step_stats, variant_stats, waiting_by_step
+from campaigns.stats import enrollment_counts, step_and_variant_stats, waiting_by_step
 from campaigns.steps import BranchStep
 from campaigns.versions import definition_of
 from nurture.db.base import utcnow
@@ -31,7 +31,7 @@ STATES = [s.value for s in EnrollmentState]
 def _step_rows(sequence_id: int, definition: dict[str, Any] | None) -> list[dict[str, Any]]:
     """One row per step (the current version's order, then steps only older versions had), counts merged in."""
     session = db()
-    stats, waiting, variants = step_stats(session, sequence_id), waiting_by_step(session, sequence_id), variant_stats(session, sequence_id)
+    (stats, variants), waiting = step_and_variant_stats(session, sequence_id), waiting_by_step(session, sequence_id)
     steps = [step for step in (definition or {}).get("steps", []) if isinstance(step, dict)]
     kinds = {step["id"]: step.get("type", "") for step in steps}
     ab_tests = {step["id"]: [v.get("id") or chr(ord("a") + i) for i, v in enumerate(step["variants"])]

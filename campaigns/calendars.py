@@ -41,3 +41,11 @@ def calendar_for(lead: Lead, default_timezone: str) -> Calendar:
     tz_name = lead.timezone or (company.timezone if company else None) or default_timezone
     country = lead.country or (company.country if company else None)
     return _calendar(tz_name, country)
+
+
+def calendar_in(tz_name: str | None, lead: Lead, default_timezone: str) -> Calendar:
+    """The lead's holidays on someone else's clock (a rep's), or the lead's own calendar without one."""
+    if not tz_name:
+        return calendar_for(lead, default_timezone)
+    company = lead.company
+    return _calendar(tz_name, lead.country or (company.country if company else None))

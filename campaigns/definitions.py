@@ -15,6 +15,7 @@ from campaigns.cadence_options import parse_cadence_options
 from campaigns.planner import Delay, DelayUnit, SendWindow
 from campaigns.steps import (
     END,
+    TASK_STEP_KINDS,
     ActionStep,
     BranchStep,
     Condition,
@@ -24,6 +25,7 @@ from campaigns.steps import (
     Goal,
     SequenceDefinition,
     Step,
+    TaskStep,
     WaitStep,
 )
 from nurture.errors import ValidationError
@@ -46,6 +48,9 @@ STAGE_KEY = "A stage key (lower-case letters, digits and _), e.g. mql"
 
 def _stage_key(value: object) -> bool:
     return isinstance(value, str) and validate_stage_key(value)[0] == value
+STEP_TYPES = "email, wait, branch, action, call, social, task, manual_email"
+DEFAULT_TITLES = {"call": "Call", "social": "Social touch", "manual_email": "Send an email"}
+WINDOW_TIMEZONES = ("lead", "rep")
 
 
 class _Errors(dict[str, str]):
@@ -167,6 +172,48 @@ def _parse_action(data: Mapping[str, Any], where: str, errors: _Errors) -> dict[
     return params
 
 
+def _flag(data: Mapping[str, Any], key: str, where: str, errors: _Errors) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        errors[f"{where}.{key}"] = "true or false"
+        return False
+    return value
+
+
+def _short_text(data: Mapping[str, Any], key: str, where: str, errors: _Errors, limit: int, *, one_line: bool = True) -> str | None:
+    value = data.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > limit or (one_line and has_control_chars(value)):
+        errors[f"{where}.{key}"] = f"Text of at most {limit} characters" + (" on one line" if one_line else "")
+        return None
+    return value.strip() or None
+
+
+def _parse_task_step(data: Mapping[str, Any], step_id: str, where: str, errors: _Errors, layout: str | None) -> TaskStep | None:
+    kind = data["type"]
+    title = _short_text(data, "title", where, errors, 300)
+    if title is None and kind == "task":
+        errors.setdefault(f"{where}.title", REQUIRED)
+    network = _short_text(data, "network", where, errors, 50) if kind == "social" else None
+    if kind == "social" and title is None and network:
+        title = f"{network} touch"
+    instructions = _short_text(data, "instructions", where, errors, 5000, one_line=False)
+    variants: tuple[EmailVariant, ...] = ()
+    if kind == "manual_email":
+        if "variants" in data:
+            errors[f"{where}.variants"] = "A manual email has one template (subject, html, text)"
+            return None
+        variants = _parse_email(data, where, errors, layout)
+        if not variants:
+            return None
+    thread = _flag(data, "thread", where, errors) if kind == "manual_email" else False
+    wait = _flag(data, "wait_for_previous_task", where, errors)
+    if f"{where}.title" in errors:
+        return None
+    return TaskStep(step_id, kind, title or DEFAULT_TITLES[kind], instructions, network, variants, data.get("next"), thread, wait)
+
+
 def _parse_step(data: Any, index: int, errors: _Errors, layout: str | None) -> Step | None:
     where = f"steps[{index}]"
     if not isinstance(data, Mapping):
@@ -180,7 +227,10 @@ def _parse_step(data: Any, index: int, errors: _Errors, layout: str | None) -> S
     kind = data.get("type")
     if kind == "email":
         variants = _parse_email(data, where, errors, layout)
-        return EmailStep(step_id, variants, next_id) if variants else None
+        thread, wait = _flag(data, "thread", where, errors), _flag(data, "wait_for_previous_task", where, errors)
+        return EmailStep(step_id, variants, next_id, thread=thread, wait_for_previous_task=wait) if variants else None
+    if kind in TASK_STEP_KINDS:
+        return _parse_task_step(data, step_id, where, errors, layout)
     if kind == "wait":
         amount = errors.need(data, "amount", where, int)
         unit = data.get("unit", "days")
@@ -201,7 +251,7 @@ def _parse_step(data: Any, index: int, errors: _Errors, layout: str | None) -> S
     if kind == "action":
         params = _parse_action(data, where, errors)
         return ActionStep(step_id, data["action"], params, next_id) if params is not None else None
-    errors[f"{where}.type"] = "One of email, wait, branch, action"
+    errors[f"{where}.type"] = "One of " + STEP_TYPES
     return None
 
 
@@ -213,6 +263,9 @@ def _check_references(steps: list[Step], errors: _Errors) -> None:
     known = set(ids) | {END}
     email_ids = {s.id for s in steps if isinstance(s, EmailStep)}
     for index, step in enumerate(steps):
+        waits = isinstance(step, EmailStep | TaskStep) and step.wait_for_previous_task
+        if waits and not any(isinstance(s, TaskStep) for s in steps[:index]):
+            errors[f"steps[{index}].wait_for_previous_task"] = "No task step (call, social, task, manual_email) comes before this one"
         targets = [step.next] if step.next else []
         if isinstance(step, BranchStep):
             targets += [step.then, step.otherwise]
@@ -271,12 +324,16 @@ def parse_definition(data: Any) -> SequenceDefinition:
         errors["topic"] = "Text of 1 to 64 characters on one line, e.g. newsletter"
     timezone = _parse_timezone(data.get("timezone"), errors)
     cadence = parse_cadence_options(data, errors)
+    window_timezone = data.get("window_timezone", "lead")
+    if window_timezone not in WINDOW_TIMEZONES:
+        errors["window_timezone"] = "lead (the lead's timezone) or rep (the owner's mailbox timezone)"
     if errors:
         raise ValidationError(dict(errors))
     topic = topic.strip() if topic else None
     return SequenceDefinition(
         tuple(steps), window, tuple(goals), tuple(rules), from_name, from_email, layout, topic=topic, timezone=timezone,
         cadence=cadence,
+        window_timezone=window_timezone,
     )
 
 

@@ -16,11 +16,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from campaigns.identity import SenderIdentity, identity_for, mailboxes_of
 from campaigns.ledger import LedgerWriter
+from campaigns.mailbox_cap import MailboxCap, released_at
 from campaigns.messages import build_envelope, choose_variant
 from campaigns.models import Enrollment, EnrollmentState, Send, SendState
 from campaigns.ratelimit import RateLimiter, Unlimited
 from campaigns.steps import EmailStep, SequenceDefinition
+from campaigns.threading import ThreadRef, first_emails
 from nurture.config import Settings
 from nurture.db.base import utcnow
 from nurture.mail.suppression import suppress
@@ -51,6 +54,8 @@ class DueEmail:
     step: EmailStep
     marketing: bool
     send: Send | None = None
+    identity: SenderIdentity | None = None  # cadences: the lead owner's mailbox
+    thread: ThreadRef | None = None  # a threaded follow-up: the first email it replies to
 
 
 def ensure_sends(session: Session, due: list[DueEmail]) -> None:
@@ -107,10 +112,7 @@ class FrequencyCap:
         return cap
 
     def blocked_until(self, lead_id: int) -> datetime | None:
-        if self.per_day <= 0 or len(self.recent[lead_id]) < self.per_day:
-            return None
-        times = sorted(self.recent[lead_id])
-        return times[len(times) - self.per_day] + timedelta(days=1)
+        return released_at(self.recent[lead_id], self.per_day)
 
     def count(self, lead_id: int, sent_at: datetime) -> None:
         self.recent[lead_id].append(sent_at)
@@ -138,13 +140,23 @@ class BatchDelivery:
         self.events: list[dict[str, object]] = []  # timeline rows, written by the caller with the enrollments
         self._owners: dict[int, User] = {}
         self._prepared: dict[int, Envelope] = {}  # the next message, built during the last DATA reply
+        self.mailbox_cap = MailboxCap({})
 
     def load_owners(self, due: list[DueEmail]) -> None:
-        """Read before sending: the ledger writes on a connection of its own meanwhile, and on
-        SQLite a session transaction left open by a lazy read would hold the writer lock."""
+        """Read before sending (owners, their mailboxes, threads, mailbox caps): the ledger writes on a
+        connection of its own meanwhile, and on SQLite a session transaction left open by a lazy read
+        would hold the writer lock."""
         ids = {d.lead.owner_user_id for d in due if d.lead.owner_user_id is not None}
         if ids:
             self._owners = {user.id: user for user in self.session.scalars(select(User).where(User.id.in_(ids)))}
+        cadence = [d for d in due if not d.marketing]
+        mailboxes = mailboxes_of(self.session, (d.lead.owner_user_id for d in cadence))
+        threads = first_emails(self.session, (d.enrollment.id for d in cadence if d.step.thread))
+        for d in cadence:
+            d.identity = identity_for(d.definition, self.settings, mailboxes.get(d.lead.owner_user_id or 0))
+            d.thread = threads.get(d.enrollment.id) if d.step.thread else None
+        caps = {d.identity.email: d.identity.daily_cap for d in cadence if d.identity is not None}
+        self.mailbox_cap = MailboxCap.load(self.session, caps, self.now)
 
     def _event(self, lead: Lead, kind: str, reason: str, send_id: int) -> None:
         self.events.append(
@@ -159,7 +171,9 @@ class BatchDelivery:
             return prepared
         variant = next((v for v in step.variants if v.id == send.variant), step.variants[0])
         owner = self._owners.get(lead.owner_user_id or 0)
-        return build_envelope(send, lead, owner, due.definition, step, variant, self.settings, self.signer)
+        return build_envelope(
+            send, lead, owner, due.definition, step, variant, self.settings, self.signer, due.identity, due.thread
+        )
 
     def _prepare(self, due: DueEmail) -> None:
         """Build the next message while the server answers this one (no side effects: only bytes)."""
@@ -191,16 +205,24 @@ class BatchDelivery:
             return Outcome("wait", until=send.next_attempt_at)
         if due.marketing and (blocked := cap.blocked_until(lead.id)) is not None:
             return Outcome("wait", until=blocked)
+        sender = due.identity.email if due.identity is not None else None
+        if sender is not None and (blocked := self.mailbox_cap.blocked_until(sender)) is not None:
+            self.ledger.settle(send.id, state=SendState.DEFERRED, next_attempt_at=blocked, last_error="mailbox daily cap")
+            return Outcome("wait", until=blocked)
         if (delay := self.limiter.acquire(send.rcpt_to.rsplit("@", 1)[-1], time.time())) > 0:
             return Outcome("wait", until=self.now + timedelta(seconds=delay))
 
         envelope = self._envelope(due)
+        # Committed with the claim: the sender counts towards its mailbox cap, the subject starts a thread.
+        self.ledger.note(send.id, envelope.mail_from, envelope.subject)
         prepare = (lambda: self._prepare(following)) if following is not None else None
         delivery = self.transport.send(envelope, lambda: self.ledger.claim_and_commit(send.id), prepare)
         if delivery.accepted:
             self.ledger.sent(send.id)
             self._event(lead, "email_sent", f"Sent '{envelope.subject}' (step '{step.id}')", send.id)
             cap.count(lead.id, self.now)
+            if sender is not None:
+                self.mailbox_cap.count(sender, self.now)
             return ADVANCE
         if delivery.ambiguous:  # written whole, never answered: maybe delivered (RFC 1047), so not resent
             self.ledger.settle(send.id, state=SendState.UNKNOWN, last_error=delivery.detail[:500])

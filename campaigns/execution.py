@@ -20,15 +20,17 @@ from sqlalchemy.orm import Session, joinedload
 
 from campaigns.actions import run_action
 from campaigns.batch_writes import write_enrollments, write_events
-from campaigns.calendars import calendar_for
+from campaigns.cadence_tasks import RECHECK, create_step_task, latest_completion, open_previous_task
+from campaigns.calendars import calendar_for, calendar_in
 from campaigns.claiming import Claim, still_claimed
 from campaigns.conditions import condition_holds, goal_reached
 from campaigns.delivery import BatchDelivery, DueEmail, FrequencyCap, Outcome, ensure_sends
 from campaigns.enrollments import finish
+from campaigns.identity import mailboxes_of
 from campaigns.models import Enrollment, EnrollmentState, Sequence, SequenceKind
-from campaigns.planner import add_delay, next_opening
+from campaigns.planner import Calendar, add_delay, next_opening
 from campaigns.ratelimit import RateLimiter
-from campaigns.steps import END, ActionStep, BranchStep, EmailStep, SequenceDefinition, WaitStep
+from campaigns.steps import END, ActionStep, BranchStep, EmailStep, SequenceDefinition, TaskStep, WaitStep
 from campaigns.versions import definition_of
 from nurture.config import Settings
 from nurture.db.base import utcnow
@@ -61,6 +63,18 @@ class Batch:
     opted_out: set[tuple[str, str]] = field(default_factory=set)  # (email, topic), read with the suppressions
     events: list[dict[str, Any]] = field(default_factory=list)  # timeline rows (batch_writes.write_events)
 
+    rep_timezones: dict[int, str | None] = field(default_factory=dict)  # owner id → mailbox timezone
+
+    def calendar(self, definition: SequenceDefinition, lead: Lead) -> Calendar:
+        """The lead's calendar, or with ``window_timezone: rep`` the owner's mailbox timezone (holidays stay the lead's)."""
+        default = definition.timezone or self.settings.default_timezone
+        if definition.window_timezone != "rep" or lead.owner_user_id is None:
+            return calendar_for(lead, default)
+        if lead.owner_user_id not in self.rep_timezones:
+            mailbox = mailboxes_of(self.session, [lead.owner_user_id]).get(lead.owner_user_id)
+            self.rep_timezones[lead.owner_user_id] = mailbox.timezone if mailbox else None
+        return calendar_in(self.rep_timezones[lead.owner_user_id], lead, default)
+
     def definition(self, version_id: int) -> SequenceDefinition:
         if version_id not in self.definitions:
             self.definitions[version_id] = definition_of(self.session, version_id)
@@ -76,7 +90,7 @@ def _walk(batch: Batch, enrollment: Enrollment, lead: Lead, *, after_send: Outco
     """Advance until the enrollment waits or ends (a result word), or an email is due (a DueEmail)."""
     session, now = batch.session, batch.now
     definition = batch.definition(enrollment.version_id)
-    cal = calendar_for(lead, definition.timezone or batch.settings.default_timezone)
+    cal = batch.calendar(definition, lead)
     if after_send is not None:
         step = definition.step(enrollment.current_step)  # type: ignore[arg-type]
         if after_send.action == "exit":
@@ -109,6 +123,15 @@ def _walk(batch: Batch, enrollment: Enrollment, lead: Lead, *, after_send: Outco
                 _schedule(enrollment, due)
                 return "waiting"
             _move(enrollment, definition.following(step), now)
+        elif isinstance(step, EmailStep | TaskStep) and step.wait_for_previous_task and _held(batch, enrollment):
+            return "waiting"
+        elif isinstance(step, TaskStep):
+            opening = next_opening(enrollment.step_started_at, definition.window, cal)
+            if opening > now:
+                _schedule(enrollment, opening)
+                return "waiting"
+            create_step_task(session, batch.settings, enrollment, lead, definition, step, now, batch.events)
+            _move(enrollment, definition.following(step), now)
         elif isinstance(step, EmailStep):
             opening = next_opening(enrollment.step_started_at, definition.window, cal)
             if opening > now:
@@ -130,6 +153,17 @@ def _walk(batch: Batch, enrollment: Enrollment, lead: Lead, *, after_send: Outco
             _move(enrollment, definition.following(step), now)
     _finish(batch, enrollment, lead, EnrollmentState.EXITED, "Stopped: the steps loop without waiting")
     return "exited"
+
+
+def _held(batch: Batch, enrollment: Enrollment) -> bool:
+    """Waiting for the latest task to be done? Once it is, the step is planned from its completion."""
+    if open_previous_task(batch.session, enrollment) is not None:
+        _schedule(enrollment, batch.now + RECHECK)
+        return True
+    done = latest_completion(batch.session, enrollment)
+    if done is not None and done > enrollment.step_started_at:
+        enrollment.step_started_at = min(done, batch.now)
+    return False
 
 
 def run_claim(

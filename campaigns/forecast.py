@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from campaigns.planner import Calendar, add_delay, next_opening
-from campaigns.steps import END, ActionStep, BranchStep, EmailStep, SequenceDefinition, Step, WaitStep
+from campaigns.steps import END, ActionStep, BranchStep, EmailStep, SequenceDefinition, Step, TaskStep, WaitStep
 
 MAX_PLANNED = 50  # a definition that loops through waits would plan forever
 
@@ -42,7 +42,7 @@ def forecast(
         note = ""
         if isinstance(step, WaitStep):
             moment = max(add_delay(moment, step.delay, cal), not_before)
-        elif isinstance(step, EmailStep):
+        elif isinstance(step, EmailStep | TaskStep):
             moment = next_opening(max(moment, not_before), definition.window, cal)
         else:
             moment = max(moment, not_before)

@@ -29,7 +29,8 @@ SENDS = Send.__table__
 
 # Plain SQL with the DBAPI's placeholder ({p}), run on a bare cursor (ledger_connection.py).
 CLAIM = (
-    "UPDATE sends SET state = {p}, lease_until = {p}, attempts = attempts + 1, message_id = {p}"
+    "UPDATE sends SET state = {p}, lease_until = {p}, attempts = attempts + 1, message_id = {p},"
+    " sender_email = COALESCE({p}, sender_email), subject = COALESCE({p}, subject)"
     " WHERE id = {p} AND state IN ({p}, {p})"
     " AND NOT EXISTS (SELECT 1 FROM suppressions WHERE suppressions.email = sends.rcpt_to)"
     # A stop or pause (a reply, out of office …) committed after the batch claimed the enrollment
@@ -54,13 +55,19 @@ class LedgerWriter:
         self._lease_until = self._time(now + timedelta(seconds=settings.send_lease_seconds))
         self._sent_at = self._time(now)
         self._pending: list[tuple[str, Sequence[Any]]] = []
+        self._headers: dict[int, tuple[str, str]] = {}  # send id → (sender, subject), written by its claim
+
+    def note(self, send_id: int, sender_email: str, subject: str) -> None:
+        """What the claim of ``send_id`` records: the sender (mailbox caps) and the subject (threads)."""
+        self._headers[send_id] = (sender_email, subject[:998])
 
     def claim_and_commit(self, send_id: int) -> bool:
         """pending/deferred → sending unless the address is suppressed (one statement), committed
         together with the previous message's outcome; True when the row is ours to send."""
         fault_point("before_claim", self.settings.fault)
-        params = (SendState.SENDING.value, self._lease_until, message_id_for(send_id, self.settings), send_id,
-                  SendState.PENDING.value, SendState.DEFERRED.value, EnrollmentState.ACTIVE.value)  # fmt: skip
+        sender, subject = self._headers.pop(send_id, (None, None))
+        params = (SendState.SENDING.value, self._lease_until, message_id_for(send_id, self.settings), sender, subject,
+                  send_id, SendState.PENDING.value, SendState.DEFERRED.value, EnrollmentState.ACTIVE.value)  # fmt: skip
         claimed = self._commit([*self._pending, (CLAIM, params)])
         return claimed == 1
 

@@ -6,10 +6,11 @@ import hashlib
 import hmac
 import zlib
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from campaigns.models import Send
-from campaigns.steps import EmailStep, EmailVariant, SequenceDefinition
+from campaigns.steps import EmailStep, EmailVariant, SequenceDefinition, TaskStep
+from campaigns.threading import ThreadRef, reply_subject
 from campaigns.versions import compiled_variant
 from nurture.config import Settings
 from nurture.mail.dkim_signing import load_key
@@ -19,6 +20,9 @@ from nurture.mail.tokens import TokenSigner
 from nurture.mail.tracking import add_open_pixel, track_links
 from nurture.mail.transport import Envelope
 from nurture.models import Lead, User
+
+if TYPE_CHECKING:
+    from campaigns.identity import SenderIdentity
 
 LEAD_FIELDS = ("first_name", "last_name", "email", "title", "phone", "country", "budget", "authority", "need", "timeline")
 
@@ -48,7 +52,9 @@ def message_id_for(send_id: int, settings: Settings) -> str:
     return f"<n{send_id}.{digest}@{domain}>"
 
 
-def render_context(lead: Lead, owner: User | None, settings: Settings, sender_name: str, unsubscribe_url: str) -> dict[str, Any]:
+def render_context(
+    lead: Lead, owner: User | None, settings: Settings, sender_name: str, unsubscribe_url: str, signature: str = ""
+) -> dict[str, Any]:
     company = lead.company
     return {
         "lead": {**{name: getattr(lead, name) for name in LEAD_FIELDS}, "custom": dict(lead.custom_fields or {})},
@@ -57,6 +63,7 @@ def render_context(lead: Lead, owner: User | None, settings: Settings, sender_na
         "sender_name": sender_name,
         "unsubscribe_url": unsubscribe_url,
         "postal_address": settings.postal_address,
+        "signature": signature,  # the rep mailbox's, in cadences
     }
 
 
@@ -67,11 +74,23 @@ def sender_of(definition: SequenceDefinition, settings: Settings) -> tuple[str, 
 
 def render_variant(
     lead: Lead, owner: User | None, definition: SequenceDefinition, variant: EmailVariant, settings: Settings,
-    unsubscribe_url: str,
+    unsubscribe_url: str, identity: SenderIdentity | None = None,
 ) -> RenderedEmail:  # fmt: skip
     """The variant as ``lead`` reads it (sandboxed Jinja), before link tracking and MIME."""
-    _email, sender_name = sender_of(definition, settings)
-    return compiled_variant(definition, variant).render(render_context(lead, owner, settings, sender_name, unsubscribe_url))
+    sender_name = identity.name if identity else sender_of(definition, settings)[1]
+    signature = identity.signature if identity else ""
+    context = render_context(lead, owner, settings, sender_name, unsubscribe_url, signature)
+    return compiled_variant(definition, variant).render(context)
+
+
+def identity_headers(identity: SenderIdentity | None, thread: ThreadRef | None) -> tuple[tuple[str, str], ...]:
+    """Reply-To of the rep's mailbox, and the reply headers of a threaded follow-up."""
+    headers: tuple[tuple[str, str], ...] = ()
+    if identity is not None and identity.reply_to:
+        headers += (("Reply-To", identity.reply_to),)
+    if thread is not None:
+        headers += (("In-Reply-To", thread.message_id), ("References", thread.message_id))
+    return headers
 
 
 def build_envelope(
@@ -79,14 +98,18 @@ def build_envelope(
     lead: Lead,
     owner: User | None,
     definition: SequenceDefinition,
-    step: EmailStep,
+    step: EmailStep | TaskStep,
     variant: EmailVariant,
     settings: Settings,
     signer: TokenSigner,
+    identity: SenderIdentity | None = None,
+    thread: ThreadRef | None = None,
 ) -> Envelope:
-    sender_email, sender_name = sender_of(definition, settings)
+    """``identity``: a rep's mailbox (cadences); ``thread``: the first email this one replies to."""
+    sender_email, sender_name = (identity.email, identity.name) if identity else sender_of(definition, settings)
     unsubscribe_url = f"{settings.base_url}/u/{signer.unsubscribe_token(send.id)}"
-    rendered = render_variant(lead, owner, definition, variant, settings, unsubscribe_url)
+    rendered = render_variant(lead, owner, definition, variant, settings, unsubscribe_url, identity)
+    subject = reply_subject(thread.subject or rendered.subject) if thread is not None else rendered.subject
     html = track_links(rendered.html, send.id, signer, settings.base_url, skip=frozenset({unsubscribe_url}))
     html = add_open_pixel(html, send.id, signer, settings.base_url)
     message_id = message_id_for(send.id, settings)
@@ -95,14 +118,14 @@ def build_envelope(
             from_name=sender_name,
             from_email=sender_email,
             to=lead.email,
-            subject=rendered.subject,
+            subject=subject,
             message_id=message_id,
             text=rendered.text,
             html=html,
             list_unsubscribe=unsubscribe_url,
-            extra_headers=(("X-Nurture-Send", str(send.id)),),
+            extra_headers=(*identity_headers(identity, thread), ("X-Nurture-Send", str(send.id))),
         )
     )
     if settings.dkim_key_file and settings.dkim_selector and settings.dkim_domain:
         raw = load_key(settings.dkim_key_file, settings.dkim_selector, settings.dkim_domain).sign(raw)
-    return Envelope(sender_email, lead.email, message_id, rendered.subject, raw)
+    return Envelope(sender_email, lead.email, message_id, subject, raw)

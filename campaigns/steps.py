@@ -24,6 +24,28 @@ class EmailStep:
     variants: tuple[EmailVariant, ...]
     next: str | None = None
     kind: str = "email"
+    # Cadences: a reply to the enrollment's first email (In-Reply-To, References, "Re:" subject).
+    thread: bool = False
+    # Cadences: do not run until the task of the latest task step is completed.
+    wait_for_previous_task: bool = False
+
+
+TASK_STEP_KINDS = ("call", "social", "task", "manual_email")
+
+
+@dataclass(frozen=True)
+class TaskStep:
+    """A cadence step a rep does: a Task for the lead's owner, due when the step runs."""
+
+    id: str
+    kind: str  # one of TASK_STEP_KINDS
+    title: str
+    instructions: str | None = None
+    network: str | None = None  # social: linkedin, twitter…
+    variants: tuple[EmailVariant, ...] = ()  # manual_email: the one template its draft is rendered from
+    next: str | None = None
+    thread: bool = False
+    wait_for_previous_task: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,7 +87,7 @@ class ActionStep:
     kind: str = "action"
 
 
-Step = EmailStep | WaitStep | BranchStep | ActionStep
+Step = EmailStep | WaitStep | BranchStep | ActionStep | TaskStep
 END = "end"
 
 
@@ -97,6 +119,8 @@ class SequenceDefinition:
     # The timezone for leads (and their companies) that have none; None: the account's default.
     timezone: str | None = None
     cadence: CadenceOptions = CadenceOptions()  # enrollment and stop rules (campaigns/cadence_options.py)
+    # Whose day the send window follows in a cadence: the lead's ("lead") or the owner's mailbox ("rep").
+    window_timezone: str = "lead"
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:

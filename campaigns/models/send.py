@@ -34,6 +34,7 @@ class Send(Base):
         Index("ix_sends_rcpt_to", "rcpt_to"),  # a reply from an address a lead had before (inbound matching)
         # A sequence's per-step and per-variant counts, found through its versions (index-only).
         Index("ix_sends_version_step_variant_state", "version_id", "step_id", "variant", "state"),
+        Index("ix_sends_sender_email_sent_at", "sender_email", "sent_at"),  # a mailbox's rolling daily cap
         Index(
             "ix_sends_sending_lease",
             "lease_until",
@@ -58,3 +59,6 @@ class Send(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # Written with the claim: the From address (per-mailbox caps) and the subject (threaded follow-ups).
+    sender_email: Mapped[str | None] = mapped_column(String(254))
+    subject: Mapped[str | None] = mapped_column(String(998))

@@ -22,6 +22,7 @@ from nurture.models.inbound_message import InboundKind, InboundMessage
 from nurture.models.lead import Lead
 from nurture.models.lead_event import LeadEvent
 from nurture.models.lead_score_snapshot import LeadScoreSnapshot
+from nurture.models.mailbox import Mailbox
 from nurture.models.opportunity import Opportunity, OpportunityDeleteRefused, OpportunityEvent
 from nurture.models.outbox_message import OutboxMessage
 from nurture.models.pipeline_stage import PipelineStage
@@ -72,6 +73,7 @@ __all__ = [
     "User",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "Mailbox",
 ]
 
 from nurture.models.stage import Stage, StageChange  # noqa: E402

@@ -34,3 +34,12 @@ class Task(Base):
     # Set by sweeps that must task an owner once per situation (e.g. "overdue_opportunity:12:2026-05-01").
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Cadence tasks: the enrollment and step that created it (completing it may wake the enrollment).
+    enrollment_id: Mapped[int | None] = mapped_column(index=True)
+    step_id: Mapped[str | None] = mapped_column(String(64))
+    instructions: Mapped[str | None] = mapped_column(Text)
+    # A manual email's draft, rendered for the lead and edited by the rep; send_id is its ledger row.
+    draft_subject: Mapped[str | None] = mapped_column(String(998))
+    draft_html: Mapped[str | None] = mapped_column(Text)
+    draft_text: Mapped[str | None] = mapped_column(Text)
+    send_id: Mapped[int | None]

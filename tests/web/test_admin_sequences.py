@@ -268,3 +268,27 @@ def test_saving_an_api_made_definition_unchanged_makes_no_new_version(client, se
     assert press(client, url, page, "save").status_code == 302
     assert "Saved (the steps did not change, so no new version)." in client.get(url).get_data(as_text=True)
     assert count(session, SequenceVersion) == 1
+
+
+def test_cadence_steps_are_added_edited_and_saved_through_the_form(client, session, marketer):
+    sequence = make_sequence(session, active=False)
+    login(client, marketer)
+    url = f"/sequences/{sequence.id}"
+    page = client.get(url).get_data(as_text=True)
+    for kind in ("call", "manual_email"):
+        page = press(client, url, page, f"add-{kind}").get_data(as_text=True)
+    assert "Wait until the previous task is done" in page and "Reply in the thread of the first email" in page
+    response = press(client, url, page, "save", {
+        "window_timezone": "rep",
+        "steps-3-title": "Call Sam", "steps-3-instructions": "Budget?",
+        "steps-4-wait_for_previous_task": "on", "steps-4-thread": "on",
+        "steps-4-variants-0-subject": "Hi {{ lead.first_name }}",
+    })  # fmt: skip
+    assert response.status_code == 302, response.get_data(as_text=True)
+    session.refresh(sequence)
+    definition = session.get(SequenceVersion, sequence.current_version_id).definition
+    assert definition["window_timezone"] == "rep"
+    assert definition["steps"][3] == {"id": "call-1", "type": "call", "title": "Call Sam", "instructions": "Budget?"}
+    manual = definition["steps"][4]
+    assert manual["type"] == "manual_email" and manual["thread"] is True and manual["wait_for_previous_task"] is True
+    assert manual["subject"] == "Hi {{ lead.first_name }}" and manual["title"] == "Send an email"

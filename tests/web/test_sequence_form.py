@@ -30,12 +30,24 @@ EVERYTHING = {
         {"id": "status", "type": "action", "action": "set_status", "status": "attempting", "next": "end"},
     ],
 }  # fmt: skip
+FOOTER = "<p>{{ postal_address }} <a href='{{ unsubscribe_url }}'>Unsubscribe</a></p>"
+CADENCE = {
+    "window_timezone": "rep",
+    "steps": [
+        {"id": "hi", "type": "email", "subject": "Hi", "html": "<p>Hi</p>" + FOOTER},
+        {"id": "ring", "type": "call", "title": "Call", "instructions": "Ask about budget\nand timing"},
+        {"id": "li", "type": "social", "title": "Connect", "network": "LinkedIn", "wait_for_previous_task": True},
+        {"id": "todo", "type": "task", "title": "Research"},
+        {"id": "mail", "type": "manual_email", "thread": True, "subject": "Re", "html": "<p>x</p>" + FOOTER, "text": "x"},
+        {"id": "bump", "type": "email", "thread": True, "wait_for_previous_task": True, "subject": "B", "html": "<p>b</p>" + FOOTER},
+    ],
+}  # fmt: skip
 
 
 @pytest.mark.parametrize(
     "definition",
-    [DEFINITION, EVERYTHING, *(yaml.safe_load(path.read_text())["definition"] for path in EXAMPLES)],
-    ids=["welcome", "everything", *(path.stem for path in EXAMPLES)],
+    [DEFINITION, EVERYTHING, CADENCE, *(yaml.safe_load(path.read_text())["definition"] for path in EXAMPLES)],
+    ids=["welcome", "everything", "cadence", *(path.stem for path in EXAMPLES)],
 )
 def test_a_definition_survives_the_form_unchanged_in_meaning(definition):
     values = values_from_definition("Name", "nurture", "never", definition)

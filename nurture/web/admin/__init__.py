@@ -8,6 +8,7 @@ from nurture.web.admin.hot_leads import bp as hot_leads_bp
 from nurture.web.admin.imports import bp as imports_bp
 from nurture.web.admin.inbound import bp as inbound_bp
 from nurture.web.admin.leads import bp as leads_bp
+from nurture.web.admin.mailbox import bp as mailbox_bp
 from nurture.web.admin.opportunities import bp as opportunities_bp
 from nurture.web.admin.outbox import bp as outbox_bp
 from nurture.web.admin.qualification import bp as qualification_bp
@@ -18,6 +19,7 @@ from nurture.web.admin.scoring import bp as scoring_bp
 from nurture.web.admin.sequences import bp as sequences_bp
 from nurture.web.admin.statuses_bands import bp as statuses_bands_bp
 from nurture.web.admin.stuck import bp as stuck_bp
+from nurture.web.admin.tasks import bp as tasks_bp
 from nurture.web.admin.today import bp as today_bp
 from nurture.web.admin.users import bp as users_bp
 from nurture.web.admin.webhooks import bp as webhooks_bp
@@ -32,4 +34,4 @@ from nurture.web.admin.cadence_enroll import bp as cadence_enroll_bp  # noqa: E4
 blueprints.append(cadence_enroll_bp)
 blueprints.append(reports_bp)
 blueprints.append(definitions_bp)
-blueprints += [statuses_bands_bp, stuck_bp]
+blueprints += [statuses_bands_bp, stuck_bp, tasks_bp, mailbox_bp]

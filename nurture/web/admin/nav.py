@@ -28,10 +28,9 @@ NAV = [
     ("admin_reports.index", "Reports", ALL),
     ("admin_queues.index", "Queues", (Role.ADMIN,)),
     ("admin_definitions.index", "Definitions", ALL),
-]
-NAV += [
     ("admin_stuck.index", "Stuck", (Role.ADMIN, Role.MARKETER)),
     ("admin_statuses_bands.index", "Statuses", ALL),
+    ("admin_mailbox.edit", "Mailbox", ALL),
 ]
 
 

@@ -13,13 +13,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
+from campaigns.cadence_tasks import complete_and_wake
 from nurture.db.base import utcnow
 from nurture.errors import ValidationError
 from nurture.handoff.policy import current_policy
 from nurture.models import Role, Task, User
 from nurture.pagination import parse_page
 from nurture.tasks.today import today_tasks
-from nurture.tasks.work import CALL_OUTCOMES, complete_task
+from nurture.tasks.work import CALL_OUTCOMES
 from nurture.web.auth import roles_required
 from nurture.web.db import db
 
@@ -81,7 +82,7 @@ def complete(task_id: int) -> Any:
     owner = session.get(User, task.owner_user_id) if task.owner_user_id else None
     back = {"rep": owner.id} if owner is not None and owner.id != actor.id else {}
     try:
-        complete_task(session, task, data, actor=actor, now=utcnow())
+        complete_and_wake(session, task, data, actor=actor, now=utcnow())  # a cadence waiting for it wakes
     except ValidationError as exc:
         session.rollback()
         return _render(owner or actor, task.id, values, exc.errors, 422)

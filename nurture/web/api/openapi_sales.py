@@ -65,7 +65,11 @@ SCHEMAS = {
         "id": {"type": "integer"}, "lead_id": {"type": "integer"}, "owner_user_id": {"type": ["integer", "null"]},
         "kind": {"type": "string"}, "title": {"type": "string"}, "due_at": {"type": "string", "format": "date-time"},
         "completed_at": {"type": ["string", "null"]}, "outcome": {"type": ["string", "null"]}, "notes": {"type": ["string", "null"]},
-        "created_at": {"type": "string", "format": "date-time"}}},
+        "created_at": {"type": "string", "format": "date-time"},
+        "enrollment_id": {"type": ["integer", "null"], "description": "The cadence enrollment whose step created it"},
+        "step_id": {"type": ["string", "null"]}, "instructions": {"type": ["string", "null"]},
+        "draft": {"type": ["object", "null"], "description": "Manual email tasks: the draft rendered for the lead, as edited",
+                  "properties": {"subject": {"type": "string"}, "text": {"type": "string"}, "html": {"type": ["string", "null"]}}}}},
     "QualityRow": {"type": "object", "properties": {
         "source": {"type": "string"}, "campaign": {"type": ["string", "null"]}, "leads": {"type": "integer"},
         "mqls": {"type": "integer"}, "sales_accepted": {"type": "integer", "description": "Reached SQL"},
@@ -137,6 +141,16 @@ PATHS = {
         "post": {"summary": "Complete a task; calls need an outcome", "requestBody": _body({"type": "object", "additionalProperties": False, "properties": {
                      "outcome": {"type": "string", "description": "Calls: " + ", ".join(CALL_OUTCOMES)}, "notes": {"type": "string", "maxLength": 5000}}}),
                  "responses": {"200": _json(_ref("Task"), "Completed"), **NOT_FOUND, **ERRORS}},
+    },
+    "/api/v1/tasks/{task_id}/send": {
+        "parameters": [TASK_ID],
+        "post": {"summary": "Send a manual email task's draft exactly as edited (fields given replace the draft's), at most once, "
+                            "from the owner's mailbox; completes the task. Admins, or the owning rep",
+                 "requestBody": _body({"type": "object", "additionalProperties": False, "properties": {
+                     "subject": {"type": "string", "maxLength": 998}, "text": {"type": "string"}, "html": {"type": ["string", "null"]}}}),
+                 "responses": {"200": _json(_ref("Task"), "Sent"),
+                               "409": _json(_ref("Errors"), "Not sent (already sent, suppressed, mailbox cap reached, or the server refused)"),
+                               **NOT_FOUND, **ERRORS}},
     },
     "/api/v1/reports/lead-quality": {
         "get": {"summary": "Lead quality per source and campaign (source_detail) for the leads created from..to; admins and marketers",

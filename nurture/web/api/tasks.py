@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
+from campaigns.cadence_tasks import complete_and_wake
+from campaigns.manual_email import send_manual_email
 from nurture.db.base import utcnow
+from nurture.mail.system_email import transport_for
 from nurture.models import Role, Task
 from nurture.tasks.query import FILTERS, list_tasks, parse_task_filters
-from nurture.tasks.work import complete_task, create_task
+from nurture.tasks.work import create_task
 from nurture.web.api import blueprint
 from nurture.web.api.body import json_object
 from nurture.web.auth import api_roles, api_user
@@ -24,6 +27,8 @@ def task_json(t: Task) -> dict[str, Any]:
         "id": t.id, "lead_id": t.lead_id, "owner_user_id": t.owner_user_id, "kind": t.kind, "title": t.title,
         "due_at": t.due_at.isoformat(), "completed_at": t.completed_at.isoformat() if t.completed_at else None,
         "outcome": t.outcome, "notes": t.notes, "created_at": t.created_at.isoformat(),
+        "enrollment_id": t.enrollment_id, "step_id": t.step_id, "instructions": t.instructions,
+        "draft": {"subject": t.draft_subject, "text": t.draft_text, "html": t.draft_html} if t.send_id else None,
     }  # fmt: skip
 
 
@@ -62,6 +67,29 @@ def complete(task_id: int) -> Any:
     allowed = user.role == Role.ADMIN or task.owner_user_id == user.id or (user.role == Role.MARKETER and task.owner_user_id is None)
     if not allowed:
         return error_response(403, {"authorization": "Not your task"})
-    complete_task(session, task, json_object(), actor=user, now=utcnow())
+    complete_and_wake(session, task, json_object(), actor=user, now=utcnow())
     session.commit()
+    return jsonify(task_json(task))
+
+
+@blueprint.post("/v1/tasks/<int:task_id>/send")
+@api_roles(Role.ADMIN, Role.REP)
+def send(task_id: int) -> Any:
+    """Send a manual email task's draft with the edits in the body (subject, text, html), at most once."""
+    session, user = db(), api_user()
+    task = session.get(Task, task_id)
+    if task is None:
+        return error_response(404, {"task": "Not found"})
+    if user.role != Role.ADMIN and task.owner_user_id != user.id:
+        return error_response(403, {"authorization": "Not your task"})
+    if task.send_id is None:
+        return error_response(422, {"task": "Not a manual email task"})
+    settings = current_app.extensions["nurture.settings"]
+    transport = transport_for(settings, session)
+    try:
+        result = send_manual_email(session, settings, transport, task, json_object(), actor=user, now=utcnow())
+    finally:
+        transport.close()
+    if not result.sent:
+        return error_response(409, {"send": result.message})
     return jsonify(task_json(task))

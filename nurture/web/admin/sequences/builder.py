@@ -49,7 +49,8 @@ CHOICES = {
 
 # Page-level errors shown next to their own field; any other goes in the summary at the top.
 SHOWN_BY_FIELDS = frozenset(
-    {"name", "kind", "reenroll", "layout", "from_name", "from_email", "timezone", "send_window", "send_window.days", "steps"}
+    {"name", "kind", "reenroll", "layout", "from_name", "from_email", "timezone", "send_window", "send_window.days", "steps",
+     "window_timezone"}
 )
 
 

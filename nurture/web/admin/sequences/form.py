@@ -13,9 +13,13 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-STEP_KINDS = ("email", "wait", "branch", "action")
+STEP_KINDS = ("email", "wait", "branch", "action", "call", "social", "task", "manual_email")
+TASK_KINDS = ("call", "social", "task", "manual_email")  # cadence steps a rep does
+EMAIL_KINDS = ("email", "manual_email")  # steps with an email template
+FLAGS = ("thread", "wait_for_previous_task")  # checkboxes: "on" or ""
 STEP_FIELDS = (
     "id", "type", "next",
+    "title", "instructions", "network", *FLAGS,  # cadence steps
     "amount", "unit",  # wait
     "cond_type", "cond_step", "within_days", "field", "op", "value", "then", "else",  # branch
     "action", "stage", "status", "tag", "points", "sequence", "message", "reason",  # action
@@ -45,8 +49,11 @@ def blank_step(kind: str, taken: set[str]) -> dict[str, Any]:
         number += 1
     step: dict[str, Any] = dict.fromkeys(STEP_FIELDS, "")
     step |= {"id": f"{kind}-{number}", "type": kind, "variants": []}
-    if kind == "email":
+    if kind in EMAIL_KINDS:
         step["variants"] = [blank_variant(0)]
+    if kind in TASK_KINDS:
+        step["title"] = {"call": "Call", "social": "LinkedIn touch", "task": "Follow up", "manual_email": "Send an email"}[kind]
+        step["network"] = "LinkedIn" if kind == "social" else ""
     elif kind == "wait":
         step |= {"amount": "2", "unit": "days"}
     elif kind == "branch":
@@ -59,7 +66,7 @@ def blank_step(kind: str, taken: set[str]) -> dict[str, Any]:
 def blank_values() -> dict[str, Any]:
     return {
         "name": "", "kind": "nurture", "reenroll": "never", "layout": "", "from_name": "", "from_email": "",
-        "timezone": "", "topic": "", "days": ["tue", "wed", "thu"], "start": "09:00", "end": "17:00", "skip_holidays": True,
+        "timezone": "", "window_timezone": "lead", "topic": "", "days": ["tue", "wed", "thu"], "start": "09:00", "end": "17:00", "skip_holidays": True,
         "goals": dict.fromkeys(GOAL_FLAGS, False) | {"stage": ""}, "entry_rules": [], "steps": [],
         "exclusive": True, "stop_on_company_reply": False,
     }  # fmt: skip
@@ -78,7 +85,10 @@ def _text(value: Any) -> str:
 def _step_values(raw: dict[str, Any]) -> dict[str, Any]:
     step: dict[str, Any] = dict.fromkeys(STEP_FIELDS, "")
     step |= {"id": _text(raw.get("id")), "type": _text(raw.get("type")), "next": _text(raw.get("next")), "variants": []}
-    if step["type"] == "email":
+    step |= {flag: "on" if raw.get(flag) is True else "" for flag in FLAGS}
+    if step["type"] in TASK_KINDS:
+        step |= {key: _text(raw.get(key)) for key in ("title", "instructions", "network")}
+    if step["type"] in EMAIL_KINDS:
         # A one-version email keeps its fields on the step (whose id is not a variant id).
         variants = raw.get("variants") or [{k: raw.get(k) for k in ("subject", "html", "text", "weight")}]
         step["variants"] = [
@@ -117,6 +127,7 @@ def values_from_definition(name: str, kind: str, reenroll: str, definition: dict
         "name": name, "kind": kind, "reenroll": reenroll,
         "layout": _text(definition.get("layout")), "from_name": _text(definition.get("from_name")),
         "from_email": _text(definition.get("from_email")), "timezone": _text(definition.get("timezone")),
+        "window_timezone": _text(definition.get("window_timezone", "lead")),
         "topic": _text(definition.get("topic")),
         "days": days, "start": _text(window.get("start", "")), "end": _text(window.get("end", "")),
         "skip_holidays": bool(window.get("skip_holidays", True)), "goals": goals,
@@ -145,6 +156,7 @@ def values_from_post(form: MultiDict[str, str]) -> dict[str, Any]:
     rules = [{key: form.get(f"rules-{k}-{key}", "") for key in RULE_FIELDS} for k in _indices(form, r"rules-(\d+)-field")]
     return {
         **{key: form.get(key, "") for key in ("name", "kind", "reenroll", "layout", "from_name", "from_email", "timezone", "topic")},
+        "window_timezone": form.get("window_timezone", "lead"),
         "days": [d for d in form.getlist("days") if d in DAYS],
         "start": form.get("start", "").strip(),
         "end": form.get("end", "").strip(),
@@ -181,7 +193,10 @@ def _step_definition(step: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {"id": step["id"].strip(), "type": step["type"]}
     if step["next"]:
         data["next"] = step["next"]
-    if step["type"] == "email":
+    data |= {flag: True for flag in FLAGS if step.get(flag) == "on"}
+    if step["type"] in TASK_KINDS:
+        data |= {key: step[key].strip() for key in ("title", "instructions", "network") if step.get(key, "").strip()}
+    if step["type"] in EMAIL_KINDS:
         variants = []
         for variant in step["variants"]:
             item = {"id": variant["id"].strip(), "subject": variant["subject"], "html": variant["html"]}
@@ -190,7 +205,7 @@ def _step_definition(step: dict[str, Any]) -> dict[str, Any]:
             weight = _number(variant["weight"])
             item["weight"] = 1 if weight is None else weight
             variants.append(item)
-        if len(variants) == 1:
+        if len(variants) == 1 or (variants and step["type"] == "manual_email"):
             data |= {k: v for k, v in variants[0].items() if k not in ("id", "weight") or k == "weight" and v != 1}
         else:
             data["variants"] = variants
@@ -214,6 +229,8 @@ def definition_from_values(values: dict[str, Any]) -> dict[str, Any]:
     for key in ("from_name", "from_email", "timezone", "topic"):
         if values[key].strip():
             definition[key] = values[key].strip()
+    if values.get("window_timezone", "lead") != "lead":
+        definition["window_timezone"] = values["window_timezone"]
     if values["layout"].strip():
         definition["layout"] = values["layout"]
     if values["kind"] == "cadence":  # campaigns/cadence_options.py; written only when not the default

@@ -15,6 +15,7 @@ MAX_VARIANTS = 5
 # Error keys of a step that are shown next to a field of the step's card; the rest head the card.
 FIELD_KEYS = re.compile(
     r"(id|type|next|amount|unit|then|action|stage|status|tag|sequence|points|variants"
+    r"|title|instructions|network|thread|wait_for_previous_task"
     r"|condition|condition\.(step|field|op|within_days)|variants\[\d+\]\.(subject|html|text|weight))"
 )
 STEP_KEY = re.compile(r"steps\[(\d+)\](?:\.(.*))?")

@@ -25,6 +25,9 @@ from tests.browser.live_server import serve
 from tests.databases import migrated_database
 from tests.jobs import work_off
 from tests.smtp_server import SmtpSink, free_port
+from workers import context
+from workers.connection import redis_connection
+from workers.dispatch import dispatch_due
 
 
 @dataclass
@@ -65,6 +68,13 @@ class LiveApp:
     def work_off_jobs(self) -> None:
         """Run the queued jobs (an import, a bulk enrollment) here and now, as ``nurture worker --burst`` would."""
         work_off(self.app.extensions["nurture.settings"], self.app.extensions["nurture.sessionmaker"])
+
+    def tick(self) -> None:
+        """One scheduler tick (claim the due enrollments, queue their batches), then a worker sends the batches."""
+        settings = self.app.extensions["nurture.settings"]
+        context.configure(settings, self.app.extensions["nurture.sessionmaker"])
+        dispatch_due(settings, redis_connection(settings))
+        self.work_off_jobs()
 
     def lead(self, email: str, **fields: Any) -> Lead:
         with self.session() as session:

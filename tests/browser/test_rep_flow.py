@@ -1,18 +1,21 @@
-"""A rep works Today (logs a call with notes), qualifies one lead into an opportunity and disqualifies another
+"""A rep works Today (logs a call with notes, edits and sends a cadence's manual email), qualifies one lead into an opportunity and disqualifies another
 with a reason; marketing's funnel report then shows what became of the campaign's leads."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 
 from playwright.sync_api import Page, expect
 
+from campaigns.sequences import activate, create_sequence
 from nurture.db.base import utcnow
 from nurture.models import Lead, Role, Task
 from tests.browser.backends import on_one_backend
 from tests.browser.live_app import LiveApp, Person
 from tests.browser.login import login
+from tests.campaigns.cadence import FOOTER, parsed, text_part
 
 pytestmark = on_one_backend
 
@@ -38,6 +41,20 @@ def campaign_leads(live_app: LiveApp, rep: Person, campaign: str) -> tuple[Lead,
     return ada, bob
 
 
+def cadence_with_a_manual_email(live_app: LiveApp, name: str) -> int:
+    """An active cadence whose first step is an email the rep edits and sends by hand; an automatic one follows."""
+    steps = [
+        {"id": "numbers", "type": "manual_email", "title": "Send the numbers",
+         "subject": "Numbers for {{ lead.first_name }}", "html": "<p>Dear {{ lead.first_name }}, the numbers.</p>" + FOOTER},
+        {"id": "nudge", "type": "email", "wait_for_previous_task": True, "subject": "Any questions?", "html": "<p>Questions?</p>" + FOOTER},
+    ]  # fmt: skip
+    with live_app.session() as session:
+        cadence = create_sequence(session, {"name": name, "kind": "cadence", "definition": {"steps": steps}})
+        activate(session, cadence, utcnow())
+        session.commit()
+        return cadence.id
+
+
 def timeline(page: Page):
     return page.locator("section[aria-labelledby=timeline-heading] ol.timeline > li")
 
@@ -61,6 +78,30 @@ def test_rep_logs_a_call_qualifies_and_disqualifies_and_the_funnel_shows_it(live
     call.get_by_role("button", name="Log call").click()
     expect(page.get_by_role("status").filter(has_text="Done: 'Discovery call': connected.")).to_be_visible()
     expect(rows).to_have_count(1)
+
+    # Enroll Ada in a cadence from her page; its first step is a manual email: a draft on Today to edit and send.
+    cadence_id = cadence_with_a_manual_email(live_app, f"Finance outreach {campaign}")
+    page.goto(f"/leads/{ada.id}")
+    enroll = page.get_by_role("region", name="Enroll in a cadence")
+    enroll.get_by_label("Cadence").select_option(str(cadence_id))
+    enroll.get_by_role("button", name="Enroll").click()
+    expect(page.get_by_role("status").filter(has_text="Enrolled in")).to_be_visible()
+    live_app.tick()  # the scheduler claims the enrollment and a worker runs it: the step opens the rep's task
+    page.get_by_role("navigation").first.get_by_role("link", name="Today").click()
+    expect(rows).to_have_count(2)
+    page.get_by_role("link", name="Edit and send").click()
+    expect(page.get_by_label("Subject")).to_have_value("Numbers for Ada")
+    expect(page.get_by_label("Plain text", exact=True)).to_have_value(re.compile(r"^Dear Ada, the numbers\."))
+    subject, text = "Ada, the Q1 numbers", "Hi Ada,\n\nas promised on the call: 24k a year, CFO sign-off by March.\n\nRita\n"
+    page.get_by_label("Subject").fill(subject)
+    page.get_by_label("Plain text", exact=True).fill(text)
+    page.get_by_label("HTML (sent as written; empty: the plain text above, as HTML)").fill("")
+    shoot(page, "manual-email")
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="Sent.")).to_be_visible()
+    sent = [parsed(r) for r in live_app.smtp.received if ada.email in r.rcpt_tos]
+    assert [m["Subject"] for m in sent] == [subject]
+    assert text_part(sent[0]) == text  # exactly what the rep typed, nothing of the draft left
 
     # Qualify Ada from her lead page: BANT answers and the new opportunity.
     page.goto(f"/leads/{ada.id}")

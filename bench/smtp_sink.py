@@ -16,6 +16,13 @@ class _Counter:
             self.value.value += 1
         return "250 OK"
 
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        from tests.smtp_server import with_pipelining
+
+        return with_pipelining(session, hostname, responses)
+
 
 def _serve(port: int, value: Any, ready: Any) -> None:
     from aiosmtpd.controller import Controller

@@ -1,7 +1,8 @@
 """Sending email steps exactly once, through the ledger.
 
 pending ──claim (one conditional UPDATE that also checks the suppression list)──► sending
-  (committed after the server accepted MAIL and RCPT, right before DATA)
+  (committed before the envelope: MAIL+RCPT+DATA then go in one round trip when the server
+  offers PIPELINING; a refused recipient settles the claimed row)
 sending ──250──► sent · 5xx──► bounced (address suppressed) · 4xx / connection──► deferred (backoff)
 sending, lease expired ──► unknown: maybe delivered (RFC 1047), surfaced, never resent.
 """

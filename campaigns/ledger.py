@@ -1,7 +1,10 @@
 """The hot ledger statements: the claim before DATA and the outcome after it.
 
 The claim (pending → sending, refused for a suppressed address or an
-enrollment no longer active, in one statement) is committed right before DATA. The outcome of message i is
+enrollment no longer active, in one statement) is committed before the
+message's envelope is written (smtp.py: MAIL, RCPT and DATA then go in one
+round trip when the server offers PIPELINING); a recipient refused after it
+settles the row like any other outcome. The outcome of message i is
 committed in the same transaction as the claim of message i+1, and the last
 outcome of a batch on its own by ``flush``: one commit per message instead of
 two. A crash between a 250 and that commit leaves that one row "sending", which

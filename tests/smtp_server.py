@@ -19,6 +19,13 @@ class Received:
     message: EmailMessage
 
 
+def with_pipelining(session: Any, hostname: str, responses: list[str]) -> list[str]:
+    """EHLO's answer with PIPELINING (RFC 2920), which aiosmtpd handles (it reads one command at a
+    time from its stream) but does not advertise; real MTAs (Postfix, Exim, hosted ESPs) do."""
+    session.host_name = hostname  # what aiosmtpd does itself when there is no hook
+    return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+
 @dataclass
 class SinkHandler:
     received: list[Received] = field(default_factory=list)
@@ -26,6 +33,15 @@ class SinkHandler:
     refuse: dict[str, str] = field(default_factory=dict)
     # Recipients whose message is kept (delivered) but whose connection drops before the server's 250.
     drop_before_reply: set[str] = field(default_factory=set)
+    pipelining: bool = True
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        if not self.pipelining:
+            session.host_name = hostname
+            return responses
+        return with_pipelining(session, hostname, responses)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
         if address in self.refuse:

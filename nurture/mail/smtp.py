@@ -25,18 +25,16 @@ def parse_smtp_url(url: str) -> tuple[str, int, bool]:
 _PLAIN_ADDRESS = re.compile(r"[^\s<>()\[\]\\,;:\"@]+@[^\s<>()\[\]\\,;:\"@]+")
 
 
-def _mail_from(conn: smtplib.SMTP, address: str) -> tuple[int, bytes]:
-    if not _PLAIN_ADDRESS.fullmatch(address):
-        return conn.mail(address)
-    conn.putcmd("mail", f"FROM:<{address}>")  # what SMTP.mail sends without options
-    return conn.getreply()
+def _quoted(address: str) -> str:
+    """The address as SMTP.mail / SMTP.rcpt send it (without options)."""
+    return f"<{address}>" if _PLAIN_ADDRESS.fullmatch(address) else smtplib.quoteaddr(address)
 
 
-def _rcpt_to(conn: smtplib.SMTP, address: str) -> tuple[int, bytes]:
-    if not _PLAIN_ADDRESS.fullmatch(address):
-        return conn.rcpt(address)
-    conn.putcmd("rcpt", f"TO:<{address}>")  # what SMTP.rcpt sends without options
-    return conn.getreply()
+def _envelope_commands(envelope: Envelope, pipelining: bool) -> list[str]:
+    """MAIL and RCPT, and DATA too when the server takes them in one write (RFC 2920): DATA only
+    asks for the go-ahead (354); the message follows it."""
+    commands = [f"mail FROM:{_quoted(envelope.mail_from)}", f"rcpt TO:{_quoted(envelope.rcpt_to)}"]
+    return [*commands, "data"] if pipelining else commands
 
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")
@@ -46,13 +44,34 @@ class _NoAnswerAfterMessage(Exception):
     """The message and its final dot were written, then the connection failed before the server's answer."""
 
 
-def _data(conn: smtplib.SMTP, raw: bytes, while_waiting: WhileWaiting | None) -> tuple[int, bytes]:
-    """SMTP.data, with ``while_waiting`` run between writing the message and reading the answer:
-    the server's work on this message overlaps the caller's on the next one."""
-    conn.putcmd("data")
-    code, reply = conn.getreply()
-    if code != 354:
-        raise smtplib.SMTPDataError(code, reply)
+def _write(conn: smtplib.SMTP, commands: list[str]) -> None:
+    """The commands in one write (several small writes would wait on each other's ACKs: Nagle)."""
+    lines = "".join(f"{command}\r\n" for command in commands)
+    if lines.count("\r") != len(commands) or lines.count("\n") != len(commands):
+        raise ValueError(f"command and arguments contain prohibited newline characters: {lines!r}")
+    conn.send(lines)
+
+
+def _one_at_a_time(conn: smtplib.SMTP, commands: list[str]) -> list[tuple[int, bytes]]:
+    """Without PIPELINING: MAIL's answer (MAIL is already written), then RCPT's if MAIL was accepted."""
+    replies = [conn.getreply()]
+    if replies[0][0] == 250:
+        _write(conn, commands[1:2])
+        replies.append(conn.getreply())
+    return replies
+
+
+def _refusal(replies: list[tuple[int, bytes]]) -> tuple[int, bytes] | None:
+    """The first refused envelope command (MAIL wants 250, RCPT 250 or 251)."""
+    for (code, text), accepted in zip(replies[:2], ((250,), (250, 251)), strict=False):
+        if code not in accepted:
+            return code, text
+    return None
+
+
+def _message(conn: smtplib.SMTP, raw: bytes, while_waiting: WhileWaiting | None) -> tuple[int, bytes]:
+    """The message after the server's 354, with ``while_waiting`` run between writing it and reading
+    the answer: the server's work on this message overlaps the caller's on the next one."""
     body = _LEADING_DOT.sub(b"..", raw)  # dot-stuffing, as smtplib does
     conn.send(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"))
     if while_waiting is not None:
@@ -87,25 +106,33 @@ class SmtpTransport:
     def send(
         self, envelope: Envelope, before_data: BeforeData | None = None, while_waiting: WhileWaiting | None = None
     ) -> Delivery:
-        """MAIL and RCPT first, then ``before_data`` (the caller's commit), then DATA.
+        """``before_data`` (the caller's commit of "sending") first, then the envelope: MAIL, RCPT and
+        DATA in one write when the server offers PIPELINING (one round trip), else one at a time;
+        then the message.
 
-        A crash before DATA leaves nothing at the server (an open transaction is
-        dropped with the connection), so only the DATA round trip is ambiguous.
+        A crash before the message leaves nothing at the server (an open transaction is
+        dropped with the connection), so only the message's own round trip is ambiguous.
         """
         try:
             conn = self._connection()
-            code, text = _mail_from(conn, envelope.mail_from)
-            if code != 250:
-                conn.rset()
-                return Delivery(False, code, text.decode(errors="replace"))
-            code, text = _rcpt_to(conn, envelope.rcpt_to)
-            if code not in (250, 251):
-                conn.rset()
-                return Delivery(False, code, text.decode(errors="replace"))
             if before_data is not None and not before_data():
-                conn.rset()
-                return NOT_CLAIMED
-            code, text = _data(conn, envelope.raw, while_waiting)
+                return NOT_CLAIMED  # nothing written for this message
+            pipelining = conn.has_extn("pipelining")
+            commands = _envelope_commands(envelope, pipelining)
+            _write(conn, commands if pipelining else commands[:1])
+            replies = [conn.getreply() for _ in commands] if pipelining else _one_at_a_time(conn, commands)
+            if (refusal := _refusal(replies)) is not None:
+                if len(replies) == 3 and replies[2][0] == 354:
+                    self._drop()  # a server that said 354 anyway waits for a message: only closing aborts it
+                else:
+                    conn.rset()
+                return Delivery(False, refusal[0], refusal[1].decode(errors="replace"))
+            if not pipelining:
+                _write(conn, ["data"])
+                replies.append(conn.getreply())
+            if replies[2][0] != 354:
+                raise smtplib.SMTPDataError(*replies[2])
+            code, text = _message(conn, envelope.raw, while_waiting)
         except _NoAnswerAfterMessage as exc:
             self.close()
             return Delivery(False, 0, f"no answer after the message was sent: {exc}", ambiguous=True)
@@ -121,6 +148,11 @@ class SmtpTransport:
         if code != 250:
             return Delivery(False, code, text.decode(errors="replace"))
         return Delivery(True, 250)
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()  # no QUIT: the connection is mid-conversation
+            self._conn = None
 
     def close(self) -> None:
         if self._conn is not None:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-# Called once the server accepted the recipient, right before DATA: the caller
-# commits "sending" there. Returning False abandons the message (RSET).
+# Called before anything of the message is written (the envelope follows, pipelined when the
+# server allows): the caller commits "sending" there. Returning False abandons the message.
 BeforeData = Callable[[], bool]
 # Called once the message is written, while the server is still answering: the caller prepares
 # the next message meanwhile. It must not raise (the outcome is not read yet).

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,11 @@ from nurture.users.tokens import create_token
 from nurture.web.app import create_app
 from tests.browser.live_server import serve
 from tests.databases import migrated_database
+from tests.jobs import work_off
 from tests.smtp_server import SmtpSink, free_port
+from workers import context
+from workers.connection import redis_connection
+from workers.dispatch import dispatch_due
 
 
 @dataclass
@@ -38,6 +43,7 @@ class LiveApp:
     backend: str
     engine: Engine
     smtp: SmtpSink
+    app: Flask
     people: dict[Role, Person] = field(default_factory=dict)
     signed_in: dict[Role, Any] = field(default_factory=dict)  # a browser's cookies after logging in, per role
 
@@ -58,6 +64,17 @@ class LiveApp:
             token = create_token(session, user)
             session.commit()
         return Person(email, password, token)
+
+    def work_off_jobs(self) -> None:
+        """Run the queued jobs (an import, a bulk enrollment) here and now, as ``nurture worker --burst`` would."""
+        work_off(self.app.extensions["nurture.settings"], self.app.extensions["nurture.sessionmaker"])
+
+    def tick(self) -> None:
+        """One scheduler tick (claim the due enrollments, queue their batches), then a worker sends the batches."""
+        settings = self.app.extensions["nurture.settings"]
+        context.configure(settings, self.app.extensions["nurture.sessionmaker"])
+        dispatch_due(settings, redis_connection(settings))
+        self.work_off_jobs()
 
     def lead(self, email: str, **fields: Any) -> Lead:
         with self.session() as session:
@@ -83,6 +100,6 @@ def running_app(backend: str, directory: Path, redis_url: str) -> Iterator[LiveA
         app = create_app(settings)
         try:
             with serve(app, port) as served:
-                yield LiveApp(served, backend, engine, smtp)
+                yield LiveApp(served, backend, engine, smtp, app)
         finally:
             app.extensions["nurture.sessionmaker"].kw["bind"].dispose()  # before the schema is dropped

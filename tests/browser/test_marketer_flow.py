@@ -1,4 +1,5 @@
-"""A marketer builds a sequence in the browser, previews and test-sends it, activates it and enrolls leads."""
+"""A marketer builds a sequence in the browser, previews and test-sends it, activates it and enrolls leads
+from a filter of the leads list (a bulk-enrollment job, run by a real RQ worker, with its progress page)."""
 
 from __future__ import annotations
 
@@ -67,17 +68,24 @@ def test_marketer_builds_previews_test_sends_activates_and_enrolls(live_app, ope
     page.get_by_role("button", name="Activate").click()
     expect(page.locator("h1 .badge")).to_have_text("Active")
 
-    # Enroll the webinar leads from a filter. Stand-in until the admin's bulk-enroll page lands (another branch
-    # builds it): the same bulk enrollment through the JSON API; the lead swaps in the page's form here.
-    response = page.request.post(
-        f"/api/v1/sequences/{sequence_id}/enrollments",
-        data={"filter": {"source": "webinar", "q": domain}},
-        headers={"Authorization": f"Bearer {marketer.token}"},
-    )
-    assert response.status == 200, response.text()
-    assert response.json()["enrolled"] == 2
-
-    page.get_by_role("link", name="Enrollments and step counts").click()
+    # Enroll the webinar leads from a filter: the leads list's search and source, then its enroll button.
+    page.get_by_role("navigation").first.get_by_role("link", name="Leads", exact=True).click()
+    page.get_by_label("Search").fill(domain)
+    page.get_by_label("Source").select_option("webinar")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("#lead-results tbody tr")).to_have_count(2)
+    page.get_by_role("link", name="Enroll these 2 leads in a sequence…").click()
+    expect(page.locator("[data-matching]")).to_have_text("2")
+    page.get_by_label("Sequence").select_option(str(sequence_id))
+    page.get_by_role("button", name="Enroll 2 leads").click()
+    expect(page.get_by_role("heading", name="Enrolling leads in Webinar follow-up")).to_be_visible()
+    live_app.work_off_jobs()  # the job runs in a real RQ worker; the page polls its progress and reloads when done
+    expect(page.locator("[data-state-text]")).to_have_text("Finished")
+    expect(page.locator('[data-count="enrolled"]')).to_have_text("2")
+    expect(page.locator('[data-count="skipped"]')).to_have_text("0")
+    expect(page.locator('[data-count="refused"]')).to_have_text("0")
+    shoot(page, "enroll-progress")
+    page.get_by_role("link", name="See the sequence's enrollments").click()
     expect(page.locator('#step-counts tr[data-step="email-1"] td[data-count="waiting"]')).to_have_text("2")
     expect(page.get_by_role("link", name=f"ada@{domain}")).to_be_visible()
     expect(page.get_by_text(f"grace@{domain}")).to_have_count(0)

@@ -31,13 +31,15 @@ from nurture.config import Settings
 SENDS = Send.__table__
 
 # Plain SQL with the DBAPI's placeholder ({p}), run on a bare cursor (ledger_connection.py).
-CLAIM = (
+CLAIM_ANY_ENROLLMENT = (
     "UPDATE sends SET state = {p}, lease_until = {p}, attempts = attempts + 1, message_id = {p},"
     " sender_email = COALESCE({p}, sender_email), subject = COALESCE({p}, subject)"
     " WHERE id = {p} AND state IN ({p}, {p})"
     " AND NOT EXISTS (SELECT 1 FROM suppressions WHERE suppressions.email = sends.rcpt_to)"
-    # A stop or pause (a reply, out of office …) committed after the batch claimed the enrollment
-    # still holds this email back: the enrollment must be active at the moment of the claim.
+)
+# A stop or pause (a reply, out of office …) committed after the batch claimed the enrollment
+# still holds this email back: the enrollment must be active at the moment of the claim.
+CLAIM = CLAIM_ANY_ENROLLMENT + (
     " AND EXISTS (SELECT 1 FROM enrollments WHERE enrollments.id = sends.enrollment_id AND enrollments.state = {p})"
 )
 MARK_SENT = "UPDATE sends SET state = {p}, sent_at = {p}, smtp_code = 250, last_error = NULL WHERE id = {p}"
@@ -45,8 +47,11 @@ ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF"
 
 
 class LedgerWriter:
-    def __init__(self, session: Session, settings: Settings, now: datetime):
+    def __init__(self, session: Session, settings: Settings, now: datetime, *, live_enrollment: bool = True):
+        """``live_enrollment=False``: a rep's manual email, sent by a person whatever became of the cadence
+        that drafted it (suppression still holds)."""
         self.session = session
+        self._live_enrollment = live_enrollment
         self.settings = settings
         self.now = now
         self._conn = ledger_connection(session)
@@ -70,8 +75,9 @@ class LedgerWriter:
         fault_point("before_claim", self.settings.fault)
         sender, subject = self._headers.pop(send_id, (None, None))
         params = (SendState.SENDING.value, self._lease_until, message_id_for(send_id, self.settings), sender, subject,
-                  send_id, SendState.PENDING.value, SendState.DEFERRED.value, EnrollmentState.ACTIVE.value)  # fmt: skip
-        claimed = self._commit([*self._pending, (CLAIM, params)])
+                  send_id, SendState.PENDING.value, SendState.DEFERRED.value)  # fmt: skip
+        claim = (CLAIM, (*params, EnrollmentState.ACTIVE.value)) if self._live_enrollment else (CLAIM_ANY_ENROLLMENT, params)
+        claimed = self._commit([*self._pending, claim])
         return claimed == 1
 
     def sent(self, send_id: int) -> None:

@@ -118,7 +118,7 @@ def send_manual_email(
         return ManualSend(False, f"Your mailbox reached its daily cap; the draft is saved. Send it after {blocked:%Y-%m-%d %H:%M} UTC.")
     envelope = _envelope(task, send, lead, identity, thread, settings)
     session.commit()  # the edits are kept whatever happens next; no transaction stays open over SMTP
-    ledger = LedgerWriter(session, settings, now)
+    ledger = LedgerWriter(session, settings, now, live_enrollment=False)  # a person sends it, cadence or not
     try:
         ledger.note(send.id, identity.email, envelope.subject)
         delivery = transport.send(envelope, lambda: ledger.claim_and_commit(send.id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from campaigns.manual_email import send_manual_email
-from campaigns.models import Enrollment, Send, SendState
+from campaigns.models import Enrollment, EnrollmentState, Send, SendState
 from nurture.models import LeadEvent, Task
 from tests.campaigns.cadence import FOOTER, enrolled, parsed, rep_with_mailbox, run_until_idle, text_part
 
@@ -79,3 +79,21 @@ def test_a_second_request_racing_the_first_finds_the_row_claimed(
     assert not result.sent and "already sending" in result.message
     assert smtp_sink.received == [] and task.completed_at is None
     assert session.scalar(select(Task.draft_text).where(Task.id == task.id)) == "hello"  # the edit is kept
+
+
+def test_a_manual_email_that_ends_its_cadence_is_still_sent_by_the_rep(
+    session, clock, make_sequence, tick, smtp_sink, smtp_transport, engine_settings
+):
+    """The cadence completes once its last step gave the rep the draft; the rep's send is a person's, not the cadence's."""
+    rep = rep_with_mailbox(session)
+    last = {"steps": [{"id": "write", "type": "manual_email", "subject": "Hello {{ lead.first_name }}",
+                      "html": "<p>Hi</p>" + FOOTER}]}  # fmt: skip
+    lead, enrollment = enrolled(session, make_sequence(last, kind="cadence"), rep, clock)
+    tick(smtp_transport)
+    session.refresh(enrollment)
+    assert enrollment.state == EnrollmentState.COMPLETED
+    task = session.scalar(select(Task).where(Task.enrollment_id == enrollment.id))
+    result = send_manual_email(session, engine_settings, smtp_transport, task, {"subject": "Hello Sam", "text": "Hi Sam"},
+                               actor=rep, now=clock())  # fmt: skip
+    assert result.sent, result.message
+    assert [parsed(r)["Subject"] for r in smtp_sink.received] == ["Hello Sam"]

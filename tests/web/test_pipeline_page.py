@@ -6,6 +6,9 @@ from sqlalchemy import select
 
 from nurture.models import DefinitionChange, PipelineStage, Role
 from tests.conftest import bearer, login
+from tests.sales import sales_lead
+
+DEAL = {"name": "Acme deal", "amount": "12500.50", "currency": "EUR", "close_date": "2027-01-31"}
 
 
 def _stages(session):
@@ -60,6 +63,13 @@ def test_the_api_lists_for_everyone_and_changes_for_admins_only(client, session,
     assert client.put("/api/v1/pipeline/demo", json={"probability": 101, "key": "x"}, headers=bearer(admin)).json == {
         "errors": {"key": "Unknown or unchangeable field (keys and outcomes never change)"}}
     assert client.put("/api/v1/pipeline/demo", json={"probability": 101}, headers=bearer(admin)).json == {"errors": {"probability": "A whole number from 0 to 100"}}
+    seller = make_account(Role.REP)
+    deal = client.post("/api/v1/opportunities", json={**DEAL, "contact_lead_id": sales_lead(session, seller.user).id}, headers=bearer(seller)).json
+    moved = client.patch(f"/api/v1/opportunities/{deal['id']}", json={"stage": "demo"}, headers=bearer(seller))  # the existing update
+    assert moved.status_code == 200 and moved.json["stage"]["key"] == "demo"
+    in_use = client.put("/api/v1/pipeline/demo", json={"active": False}, headers=bearer(admin))
+    assert in_use.status_code == 422 and in_use.json == {"errors": {"active": "1 open deal(s) are in Demo: move them to another stage first"}}
+    assert client.patch(f"/api/v1/opportunities/{deal['id']}", json={"stage": "proposal"}, headers=bearer(seller)).status_code == 200
     changed = client.put("/api/v1/pipeline/demo", json={"name": "Live demo", "move": "down", "active": False}, headers=bearer(admin))
     assert changed.status_code == 200 and (changed.json["name"], changed.json["active"]) == ("Live demo", False)
     assert client.put("/api/v1/pipeline/closed_lost", json={"active": False}, headers=bearer(admin)).status_code == 422

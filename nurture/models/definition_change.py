@@ -20,9 +20,9 @@ class DefinitionChange(Base):
     __table_args__ = (Index("ix_definition_changes_subject_created_at", "subject", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subject: Mapped[str] = mapped_column(String(40))  # lead_status, grade_band, temperature_band
+    subject: Mapped[str] = mapped_column(String(40))  # lead_status, grade_band, temperature_band, pipeline_stage
     key: Mapped[str] = mapped_column(String(64))  # the status key or band name
-    action: Mapped[str] = mapped_column(String(20))  # added, renamed, retired, restored, changed
+    action: Mapped[str] = mapped_column(String(20))  # added, renamed, retired, restored, changed (pipeline: moved, deactivated, reactivated)
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
     policy_version_id: Mapped[int | None] = mapped_column(ForeignKey("policy_versions.id", ondelete="SET NULL"))

@@ -35,3 +35,6 @@ blueprints.append(cadence_enroll_bp)
 blueprints.append(reports_bp)
 blueprints.append(definitions_bp)
 blueprints += [statuses_bands_bp, stuck_bp, tasks_bp, mailbox_bp]
+from nurture.web.admin.pipeline import bp as pipeline_bp  # noqa: E402
+
+blueprints.append(pipeline_bp)

@@ -11,6 +11,7 @@ from nurture.web.api import (  # noqa: E402,F401
     leads,
     openapi,
     opportunities,
+    pipeline,  # noqa: E402,F401
     qualification,
     reports,
     sequences,

@@ -9,6 +9,8 @@ from flask import jsonify
 from nurture.leads.activity import ACTIVITY_TYPES, MAX_DATA_KEYS
 from nurture.leads.validation import ENUM_FIELDS
 from nurture.web.api import blueprint
+from nurture.web.api.openapi_pipeline import PATHS as PIPELINE_PATHS
+from nurture.web.api.openapi_pipeline import SCHEMAS as PIPELINE_SCHEMAS
 from nurture.web.api.openapi_reports import PATHS as REPORT_PATHS
 from nurture.web.api.openapi_sales import PATHS as SALES_PATHS
 from nurture.web.api.openapi_sales import SCHEMAS as SALES_SCHEMAS
@@ -179,6 +181,7 @@ def document() -> dict[str, Any]:
             **REPORT_PATHS,
             **STAGES_PATHS,
             **STUCK_PATHS,
+            **PIPELINE_PATHS,
             "/api/v1/inbound": {
                 "post": {"summary": "Hand in a reply or bounce (a raw RFC 5322 message) for processing",
                          "description": "For mail gateways that do not use IMAP polling. The message is classified (hard or soft bounce, "
@@ -213,6 +216,7 @@ def document() -> dict[str, Any]:
                 **SALES_SCHEMAS,
                 **STAGES_SCHEMAS,
                 **STUCK_SCHEMAS,
+                **PIPELINE_SCHEMAS,
                 "Inbound": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "message_id": {"type": "string"},
                     "kind": {"enum": ["hard_bounce", "soft_bounce", "delay_notice", "out_of_office", "auto_reply", "human_reply"]},

@@ -43,6 +43,15 @@ def test_marketer_builds_previews_test_sends_activates_and_enrolls(live_app, ope
     page.locator("#steps-1-else").select_option("end")
     fill_email(page, 2, "The recording, {{ lead.first_name }}", "<p>Here is the recording.</p>")
     expect(page.locator("#steps-0-variants-0-subject")).to_have_value("Welcome, {{ lead.first_name }}")  # typed input kept
+    # The live preview follows the typing (htmx), unsaved, for a lead the marketer picks.
+    page.locator("#preview_lead").fill(f"ada@{domain}")
+    expect(page.locator("#live-preview-subject")).to_have_text("Welcome, Ada")
+    page.locator("#steps-0-variants-0-subject").fill("Hi {{ lead.first_name }}, welcome")
+    expect(page.locator("#live-preview-subject")).to_have_text("Hi Ada, welcome")
+    expect(page.frame_locator("#live-preview iframe").get_by_text("Thanks for joining the webinar, Ada.")).to_be_visible()
+    shoot(page.locator("#live-preview"), "builder-live-preview")
+    page.locator("#steps-0-variants-0-subject").fill("Welcome, {{ lead.first_name }}")
+    expect(page.locator("#live-preview-subject")).to_have_text("Welcome, Ada")
     shoot(page, "builder")
     shoot(page.locator("section[aria-labelledby=steps-heading]"), "builder-steps")
     page.get_by_role("button", name="Save").first.click()

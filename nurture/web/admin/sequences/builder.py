@@ -30,6 +30,7 @@ from nurture.web.admin.sequences.form import (
 )
 from nurture.web.admin.sequences.form_ops import apply_op, arrange_errors
 from nurture.web.admin.sequences.listing import STATUS_ACTIONS
+from nurture.web.admin.sequences.live_preview import LivePreview, email_choices, live_preview
 from nurture.web.auth import roles_required
 from nurture.web.db import db
 from nurture.web.stage_names import request_ladder
@@ -61,7 +62,7 @@ def _live_enrollments(sequence: Sequence) -> int:
 
 
 def _render(sequence: Sequence | None, values: dict[str, Any], errors: dict[str, str], notice: str | None = None,
-            status: int = 200) -> Any:  # fmt: skip
+            status: int = 200, preview: LivePreview | None = None) -> Any:  # fmt: skip
     page_errors, step_errors = arrange_errors(errors, values)
     others = db().scalars(select(Sequence.name).where(Sequence.id != (sequence.id if sequence else 0)).order_by(Sequence.name))
     version = current_version(sequence) if sequence else None
@@ -80,6 +81,7 @@ def _render(sequence: Sequence | None, values: dict[str, Any], errors: dict[str,
         step_ids=[step["id"] for step in values["steps"]],
         email_ids=[step["id"] for step in values["steps"] if step["type"] == "email"],
         status_actions=STATUS_ACTIONS.get(sequence.status, ()) if sequence else (),
+        preview=preview or LivePreview(choices=email_choices(values)),
     ), status
 
 
@@ -106,6 +108,8 @@ def edit(sequence_id: int) -> Any:
 
 def _submit(sequence: Sequence | None, values: dict[str, Any]) -> Any:
     op = request.form.get("op", "save")
+    if op == "preview":  # the typed definition rendered for a lead; nothing is saved
+        return _render(sequence, values, {}, preview=live_preview(values, request.form))
     if op != "save":  # add, move, remove: the page comes back changed, not saved
         notice = apply_op(values, op) or "Nothing changed."
         return _render(sequence, values, {}, notice + " Not saved yet: press Save to keep it.")

@@ -215,7 +215,7 @@ class BatchDelivery:
 
         envelope = self._envelope(due)
         # Committed with the claim: the sender counts towards its mailbox cap, the subject starts a thread.
-        self.ledger.note(send.id, envelope.mail_from, envelope.subject)
+        self.ledger.note(send.id, envelope.mail_from, envelope.subject, envelope.message_id)
         prepare = (lambda: self._prepare(following)) if following is not None else None
         delivery = self.transport.send(envelope, lambda: self.ledger.claim_and_commit(send.id), prepare)
         if delivery.accepted:

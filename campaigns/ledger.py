@@ -63,18 +63,19 @@ class LedgerWriter:
         self._lease_until = self._time(now + timedelta(seconds=settings.send_lease_seconds))
         self._sent_at = self._time(now)
         self._pending: list[tuple[str, Sequence[Any]]] = []
-        self._headers: dict[int, tuple[str, str]] = {}  # send id → (sender, subject), written by its claim
+        self._headers: dict[int, tuple[str, str, str]] = {}  # send id → (sender, subject, message id), written by its claim
 
-    def note(self, send_id: int, sender_email: str, subject: str) -> None:
-        """What the claim of ``send_id`` records: the sender (mailbox caps) and the subject (threads)."""
-        self._headers[send_id] = (sender_email, subject[:998])
+    def note(self, send_id: int, sender_email: str, subject: str, message_id: str) -> None:
+        """What the claim of ``send_id`` records: the sender (mailbox caps), the subject (threads) and
+        the Message-ID the envelope already carries (``message_id_for``; not derived a second time)."""
+        self._headers[send_id] = (sender_email, subject[:998], message_id)
 
     def claim_and_commit(self, send_id: int) -> bool:
         """pending/deferred → sending unless the address is suppressed (one statement), committed
         together with the previous message's outcome; True when the row is ours to send."""
         fault_point("before_claim", self.settings.fault)
-        sender, subject = self._headers.pop(send_id, (None, None))
-        params = (SendState.SENDING.value, self._lease_until, message_id_for(send_id, self.settings), sender, subject,
+        sender, subject, message_id = self._headers.pop(send_id, None) or (None, None, message_id_for(send_id, self.settings))
+        params = (SendState.SENDING.value, self._lease_until, message_id, sender, subject,
                   send_id, SendState.PENDING.value, SendState.DEFERRED.value)  # fmt: skip
         claim = (CLAIM, (*params, EnrollmentState.ACTIVE.value)) if self._live_enrollment else (CLAIM_ANY_ENROLLMENT, params)
         claimed = self._commit([*self._pending, claim])

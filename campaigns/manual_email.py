@@ -120,7 +120,7 @@ def send_manual_email(
     session.commit()  # the edits are kept whatever happens next; no transaction stays open over SMTP
     ledger = LedgerWriter(session, settings, now, live_enrollment=False)  # a person sends it, cadence or not
     try:
-        ledger.note(send.id, identity.email, envelope.subject)
+        ledger.note(send.id, identity.email, envelope.subject, envelope.message_id)
         delivery = transport.send(envelope, lambda: ledger.claim_and_commit(send.id))
         if delivery.accepted:
             ledger.sent(send.id)

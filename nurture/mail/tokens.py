@@ -13,6 +13,7 @@ import json
 import zlib
 from dataclasses import dataclass
 from enum import StrEnum
+from json.encoder import encode_basestring  # what ensure_ascii=False uses for strings
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -39,9 +40,24 @@ class ClickTarget:
 _compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+# zlib's smallest output is 8 bytes (header, an empty block, checksum): it never beats JSON this short.
+_NEVER_COMPRESSED = 10
+
+
+def _compact(payload: Any) -> str:
+    """The compact JSON of a tracking payload; a send id, and [send id, url], spelled directly (the same text)."""
+    if type(payload) is int:
+        return str(payload)
+    if type(payload) is list and len(payload) == 2 and type(payload[0]) is int and type(payload[1]) is str:
+        return f"[{payload[0]},{encode_basestring(payload[1])}]"
+    return _compact_json(payload)
+
+
 def _url_safe_payload(payload: Any) -> bytes:
     """``URLSafeSerializer.dump_payload``, step by step: compact JSON, zlib when that is shorter, base64."""
-    data = _compact_json(payload).encode("utf-8")
+    data = _compact(payload).encode("utf-8")
+    if len(data) < _NEVER_COMPRESSED:
+        return base64_encode(data)
     compressed = zlib.compress(data)
     if len(compressed) < len(data) - 1:
         return b"." + base64_encode(compressed)

@@ -28,5 +28,14 @@ def test_the_payload_encoding_matches_itsdangerous_for_short_long_and_non_ascii_
     signer = TokenSigner("a-secret")
     reference = URLSafeSerializer("a-secret", salt=Purpose.CLICK.value)
     for send_id in (1, 99, 1234567890):
-        for url in ("https://e.com/", "https://example.com/a?b=c&d=\"e\"", "https://ex.com/ü/ß", "https://e.com/" + "ab" * 40):
+        for url in ("https://e.com/", "https://example.com/a?b=c&d=\"e\"", "https://ex.com/ü/ß", "https://e.com/" + "ab" * 40,
+                    "https://e.com/\\x\t\u2028/", ""):
             assert signer.click_token(send_id, url) == reference.dumps([send_id, url])
+
+
+def test_short_and_large_ids_sign_as_itsdangerous_does():
+    """Ids of every length (payloads too short for zlib, then long enough to try it)."""
+    signer = TokenSigner("a-secret")
+    for send_id in (0, 7, 123456789, 1234567890, 10**12, 10**30):
+        for purpose, token in ((Purpose.OPEN, signer.open_token), (Purpose.UNSUBSCRIBE, signer.unsubscribe_token)):
+            assert token(send_id) == URLSafeSerializer("a-secret", salt=purpose.value).dumps(send_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,7 @@ from campaigns.models import Enrollment, EnrollmentState, ReenrollPolicy, Sequen
 from campaigns.versions import definition_of
 from nurture.errors import ValidationError
 from nurture.leads.timeline import event_row, record_event
-from nurture.models import Lead, Suppression, User
+from nurture.models import Lead, Suppression, Task, User
 
 ALREADY_ENROLLED = "Already enrolled in this sequence"
 ALREADY_FINISHED = "Already went through this sequence (re-enrollment is off)"
@@ -85,10 +85,24 @@ def finish(
     enrollment.current_step = None
     kind = "sequence_completed" if state == EnrollmentState.COMPLETED else "sequence_exited"
     data = {"sequence_id": enrollment.sequence_id, "enrollment_id": enrollment.id}
+    if state == EnrollmentState.EXITED:
+        data["tasks_cancelled"] = cancel_open_tasks(session, enrollment, reason, now)
     if events is None:
         record_event(session, lead, kind, reason, data)
     else:
         events.append(event_row(lead, kind, reason, data, now))
+
+
+def cancel_open_tasks(session: Session, enrollment: Enrollment, reason: str, now: datetime) -> int:
+    """A stopped cadence takes its open tasks with it (a lead who replied gets no scripted call or draft);
+    a cadence that completed leaves them, since its last step may have been the rep's task."""
+    result = session.execute(
+        update(Task)
+        .where(Task.enrollment_id == enrollment.id, Task.completed_at.is_(None))
+        .values(completed_at=now, outcome=f"cancelled: {reason}"[:200])
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount or 0
 
 
 def exit_live_enrollments(session: Session, lead: Lead, reason: str, now: datetime) -> int:

@@ -81,7 +81,10 @@ def test_a_reply_over_imap_stops_the_cadence_before_its_next_email(
 
     step_until(session, clock, tick, smtp_transport, clock.now + timedelta(days=10))
     assert len(smtp_sink.received) == 1  # the threaded follow-up (due Monday) and the breakup never went
-    assert [t.kind for t in session.scalars(select(Task).where(Task.lead_id == lead.id))] == ["call"]
+    [call] = session.scalars(select(Task).where(Task.lead_id == lead.id))
+    session.refresh(call)  # the stop took the cadence's open call task with it: no scripted call to a lead who replied
+    assert call.kind == "call" and call.completed_at is not None
+    assert call.outcome == "cancelled: Cadence stopped: replied (sam@acme.com)"
     assert "Cadence stopped: replied (sam@acme.com)" in session.scalars(
         select(LeadEvent.reason).where(LeadEvent.lead_id == lead.id, LeadEvent.kind == "sequence_exited")).all()  # fmt: skip
 

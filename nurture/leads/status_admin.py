@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from nurture.definition_audit import record_change
 from nurture.errors import ValidationError
-from nurture.leads.status_values import KEY_PATTERN, KEY_RULE
+from nurture.keys import is_key
+from nurture.leads.status_values import KEY_RULE
 from nurture.leads.text import clean_text
 from nurture.models import Lead, LeadStatus, LeadStatusValue, OwnerTeam, User
 
@@ -50,7 +51,7 @@ def _get(session: Session, key: str) -> LeadStatusValue:
 def add_status(session: Session, key: object, label: object, team: object, actor: User | None, now: datetime) -> LeadStatusValue:
     errors: dict[str, str] = {}
     clean_key = key.strip().lower() if isinstance(key, str) else ""
-    if not KEY_PATTERN.match(clean_key):
+    if not is_key(clean_key):
         errors["key"] = KEY_RULE
     elif session.scalar(select(LeadStatusValue.id).where(LeadStatusValue.key == clean_key)) is not None:
         errors["key"] = "Taken (retired values keep their key: restore it instead)"

@@ -7,26 +7,22 @@ check it here, once per request or import chunk.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from nurture.errors import ValidationError
+from nurture.keys import typed_key
 from nurture.models import LeadStatusValue
 
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 KEY_RULE = "Lower-case letters, digits and _, starting with a letter (at most 32)"
 
 
 def status_key(value: object) -> tuple[str | None, str | None]:
     """Normalize typed input to a key ("Bad timing" → bad_timing); the key's shape only."""
-    if isinstance(value, str):
-        token = value.strip().lower().replace(" ", "_").replace("-", "_")
-        if KEY_PATTERN.match(token):
-            return token, None
-    return None, "Unknown value; " + KEY_RULE.lower()
+    key = typed_key(value)
+    return (key, None) if key is not None else (None, "Unknown value; " + KEY_RULE.lower())
 
 
 def status_values(session: Session, *, include_retired: bool = False) -> list[LeadStatusValue]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from nurture.keys import typed_key
 from nurture.leads.domains import email_company_domain, website_domain
 from nurture.leads.geography import country_names, timezone_names
 from nurture.leads.status_values import status_key
@@ -53,7 +54,6 @@ ALL_FIELDS = frozenset([*LEAD_TEXT_FIELDS, *ENUM_FIELDS, STAGE_FIELD, *KEY_FIELD
 
 MAX_CUSTOM_FIELDS = 50
 _CUSTOM_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-_STAGE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _PHONE = re.compile(r"^\+?[0-9 ().\-/]{4,30}(\s*(x|ext\.?)\s*[0-9]{1,6})?$", re.IGNORECASE)
 
 
@@ -150,10 +150,9 @@ def validate_enum(enum_cls: type[StrEnum], value: object) -> tuple[StrEnum | Non
 
 def validate_stage_key(value: object) -> tuple[str | None, str | None]:
     """A stage key as people type it ("Sales Accepted" → sales_accepted); whether it exists is the caller's check."""
-    if isinstance(value, str):
-        token = value.strip().lower().replace(" ", "_").replace("-", "_")
-        if _STAGE_KEY.match(token):
-            return token, None
+    key = typed_key(value)
+    if key is not None:
+        return key, None
     return None, "A stage key: lower-case letters, digits and _ (see the Definitions page)"
 
 

@@ -9,7 +9,6 @@ start in the first one).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -19,11 +18,12 @@ from sqlalchemy.orm import Session
 
 from nurture.definition_audit import record_change
 from nurture.errors import ValidationError
+from nurture.keys import is_key, key_from_name
 from nurture.leads.text import clean_text
 from nurture.models import Opportunity, PipelineStage, StageOutcome, User
 
 SUBJECT = "pipeline_stage"
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+KEY_LIMIT = 40  # pipeline_stages.key is VARCHAR(40)
 KEY_RULE = "Lower-case letters, digits and _ (at most 40), starting with a letter"
 PROBABILITY_RULE = "A whole number from 0 to 100"
 
@@ -86,8 +86,8 @@ def add_stage(session: Session, data: Mapping[str, Any], actor: User | None, now
     stages = all_stages(session)
     keys = [s.key for s in stages]
     raw_key = data.get("key")
-    key = raw_key.strip() if isinstance(raw_key, str) and raw_key.strip() else re.sub(r"[^a-z0-9]+", "_", (name or "").lower()).strip("_")
-    if not KEY_PATTERN.match(key):
+    key = raw_key.strip() if isinstance(raw_key, str) and raw_key.strip() else key_from_name(name or "")
+    if not is_key(key, KEY_LIMIT):
         errors.setdefault("key" if raw_key else "name", KEY_RULE if raw_key else "Needs a letter to make the stage's key from")
     elif key in keys:
         errors["key"] = "Taken (keys are never reused, even by inactive stages): give another key"

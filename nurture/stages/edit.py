@@ -7,7 +7,6 @@ relative order and cannot be retired; subscriber, and every stage an admin adds,
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -17,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from nurture.db.base import utcnow
 from nurture.errors import ValidationError
+from nurture.keys import is_key, key_from_name
 from nurture.leads.text import clean_text
 from nurture.models import Lead, LifecycleStage, OwnerTeam, Stage, StageChange, User
 from nurture.stages.criteria import Criteria
 
 BUILT_IN = tuple(s.value for s in LifecycleStage if s != LifecycleStage.SUBSCRIBER)
-_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_AGE_LIMIT = 3650
 
 
@@ -95,9 +94,9 @@ def create_stage(session: Session, data: Mapping[str, Any], actor: User | None) 
     """A new stage, placed after the stage keyed ``after`` (else last)."""
     values = parse_fields(data, partial=False)
     stages = ordered(session)
-    key = str(data.get("key") or "").strip() or re.sub(r"[^a-z0-9]+", "_", str(values["name"]).lower()).strip("_")
+    key = str(data.get("key") or "").strip() or key_from_name(str(values["name"]))
     errors = {}
-    if not _KEY.match(key):
+    if not is_key(key):
         errors["key"] = "Lower-case letters, digits and _ (at most 32), starting with a letter"
     elif any(s.key == key for s in stages):
         errors["key"] = "A stage with this key exists (keys are never reused, even retired ones)"

@@ -100,7 +100,7 @@ def cancel_open_tasks(session: Session, enrollment: Enrollment, reason: str, now
         update(Task)
         .where(Task.enrollment_id == enrollment.id, Task.completed_at.is_(None))
         .values(completed_at=now, outcome=f"cancelled: {reason}"[:200])
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session="evaluate")  # no extra SELECT: the criteria evaluate in Python
     )
     return result.rowcount or 0
 

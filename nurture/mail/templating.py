@@ -8,7 +8,7 @@ derived at compile time, so rendering per lead is only Jinja substitution.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -54,27 +54,9 @@ class CompiledEmail:
     html: Template
     text: Template
 
-    _globals: dict[int, dict[str, Any]] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        # Template.render copies the environment's globals (a ChainMap, slow to read) into every
-        # context: a third of a short template's render. They are flattened once here instead.
-        object.__setattr__(self, "_globals", {id(t): dict(t.globals) for t in (self.subject, self.html, self.text)})
-
     def render(self, context: dict[str, Any]) -> RenderedEmail:
-        subject = " ".join(self._render(self.subject, context).split())  # no CR/LF: no header injection
-        return RenderedEmail(subject[:900], self._render(self.html, context), self._render(self.text, context))
-
-    def _render(self, template: Template, context: dict[str, Any]) -> str:
-        """``template.render(context)``: the same Context (globals overlaid by the context), the same errors."""
-        env = template.environment
-        parent = {**self._globals[id(template)], **context}
-        ctx = env.context_class(env, parent, template.name, template.blocks, globals=template.globals)
-        try:
-            return env.concat(template.root_render_func(ctx))  # type: ignore[attr-defined]
-        except Exception:
-            env.handle_exception()
-            raise  # unreachable: handle_exception re-raises with the template's traceback
+        subject = " ".join(self.subject.render(context).split())  # no CR/LF: no header injection
+        return RenderedEmail(subject[:900], self.html.render(context), self.text.render(context))
 
 
 JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)

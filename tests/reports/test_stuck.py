@@ -68,8 +68,7 @@ def test_an_sql_left_without_outcome_for_n_days_tasks_its_owner_once(session):
     rep = _rep(session)
     now = utcnow()
     old, fresh = sales_lead(session, rep, "old@acme.com"), sales_lead(session, rep, "fresh@acme.com")
-    old.created_at = now - timedelta(days=30)
-    session.add(LeadEvent(lead_id=old.id, kind="stage_changed", reason="handoff", data={}, created_at=now - timedelta(days=20)))
+    old.created_at, old.stage_entered_at = now - timedelta(days=30), now - timedelta(days=20)  # handed over 20 days ago
     session.commit()
 
     [item] = _items(session, now, "sql_without_outcome")

@@ -1,42 +1,33 @@
 """SQLs without an outcome: at SQL for N days with neither an opportunity nor a disqualification.
 
 Qualifying makes the lead an opportunity and disqualifying recycles it to
-lead, so a lead still at SQL has had neither. Its time at SQL starts at its
-last stage change (stages only move forward, so that is when it entered SQL),
-or at its creation when it was created at SQL.
+lead, so a lead still at SQL has had neither. Its time at SQL starts when it
+entered the stage (``leads.stage_entered_at``, set by every stage change).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from nurture.models import Lead, LeadEvent, LifecycleStage, Opportunity, User
+from nurture.models import Lead, LifecycleStage, Opportunity, User
 from nurture.reports.stuck.items import Category, StuckContext, StuckItem, lead_name
 
 
 def sql_without_outcome(session: Session, context: StuckContext) -> list[StuckItem]:
     cutoff = context.now - timedelta(days=context.sql_outcome_days)
-    is_sql = Lead.lifecycle_stage == LifecycleStage.SQL.value
-    entered = (
-        select(LeadEvent.lead_id, func.max(LeadEvent.created_at).label("at"))
-        .where(LeadEvent.kind == "stage_changed", LeadEvent.lead_id.in_(select(Lead.id).where(is_sql)))
-        .group_by(LeadEvent.lead_id).subquery()
-    )  # fmt: skip
-    since = func.coalesce(entered.c.at, Lead.created_at)
     rows = session.execute(
-        select(entered.c.at, Lead.created_at, Lead.owner_user_id, User.email, Lead.id, Lead.email, Lead.first_name,
+        select(Lead.stage_entered_at, Lead.owner_user_id, User.email, Lead.id, Lead.email, Lead.first_name,
                Lead.last_name, Lead.source, Lead.source_detail)
-        .outerjoin(entered, entered.c.lead_id == Lead.id).outerjoin(User, User.id == Lead.owner_user_id)
-        .where(is_sql, or_(entered.c.at <= cutoff, and_(entered.c.at.is_(None), Lead.created_at <= cutoff)),
+        .outerjoin(User, User.id == Lead.owner_user_id)
+        .where(Lead.lifecycle_stage == LifecycleStage.SQL.value, Lead.stage_entered_at <= cutoff,
                ~exists().where(Opportunity.contact_lead_id == Lead.id))
-        .order_by(since, Lead.id).limit(context.limit)
-    )  # fmt: skip
+        .order_by(Lead.stage_entered_at, Lead.id).limit(context.limit)
+    )  # one range of ix_leads_stage_entered  # fmt: skip
     items = []
-    for entered_at, created_at, owner_id, owner_email, lead_id, email, first, last, source, campaign in rows:
-        at = entered_at or created_at
+    for at, owner_id, owner_email, lead_id, email, first, last, source, campaign in rows:
         items.append(StuckItem(
             "sql_without_outcome", lead_id, email, lead_name(first, last), owner_id, owner_email, str(source), campaign, at,
             f"SQL since {at:%Y-%m-%d}: no opportunity, no disqualification",

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.models import Enrollment, EnrollmentState
 from campaigns.pauses import wake_due
+from nurture.db.bulk import one_of
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def claim_due(session: Session, now: datetime, limit: int, lease_seconds: float)
         ids = list(session.scalars(_due(now, limit).with_for_update(skip_locked=True)))
         if ids:
             session.execute(
-                update(Enrollment).where(Enrollment.id.in_(ids)).values(next_run_at=lease_until, claim_token=token)
+                update(Enrollment).where(one_of(session, Enrollment.id, ids)).values(next_run_at=lease_until, claim_token=token)
             )
     else:
         ids = list(
@@ -64,7 +65,7 @@ def still_claimed(session: Session, token: str, enrollment_ids: list[int]) -> se
     if not enrollment_ids:
         return set()
     return set(session.scalars(select(Enrollment.id).where(
-        Enrollment.id.in_(enrollment_ids), Enrollment.claim_token == token, Enrollment.state == EnrollmentState.ACTIVE)))  # fmt: skip
+        one_of(session, Enrollment.id, enrollment_ids), Enrollment.claim_token == token, Enrollment.state == EnrollmentState.ACTIVE)))  # fmt: skip
 
 
 def explain_due_query(session: Session, now: datetime, limit: int) -> str:

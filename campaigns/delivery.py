@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.identity import SenderIdentity, identity_for, mailboxes_of
@@ -27,6 +27,7 @@ from campaigns.steps import EmailStep, SequenceDefinition
 from campaigns.threading import ThreadRef, first_emails
 from nurture.config import Settings
 from nurture.db.base import utcnow
+from nurture.db.bulk import insert_ignoring_duplicates, one_of
 from nurture.mail.suppression import suppress
 from nurture.mail.tokens import TokenSigner
 from nurture.mail.transport import Envelope, Transport
@@ -54,40 +55,58 @@ class DueEmail:
     definition: SequenceDefinition
     step: EmailStep
     marketing: bool
-    send: Send | None = None
+    send: LedgerRow | None = None
     identity: SenderIdentity | None = None  # cadences: the lead owner's mailbox
     thread: ThreadRef | None = None  # a threaded follow-up: the first email it replies to
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """A send's ledger row as the batch reads it: plain values, no ORM identity to track."""
+
+    id: int
+    enrollment_id: int
+    variant: str | None
+    rcpt_to: str
+    state: SendState
+    attempts: int
+    lease_until: datetime | None
+    next_attempt_at: datetime | None
+    smtp_code: int | None
+    last_error: str | None
+
+
+SENDS = Send.__table__
+_LEDGER_COLUMNS = [SENDS.c[name] for name in LedgerRow.__dataclass_fields__]
+
+
+def _ledger_rows(session: Session, due: list[DueEmail]) -> dict[tuple[int, int, str], LedgerRow]:
+    """The rows of these due emails' enrollments and steps, keyed (enrollment, version, step)."""
+    found: dict[tuple[int, int, str], LedgerRow] = {}
+    query = select(SENDS.c.version_id, SENDS.c.step_id, *_LEDGER_COLUMNS).where(
+        one_of(session, SENDS.c.enrollment_id, [d.enrollment.id for d in due]), SENDS.c.step_id.in_({d.step.id for d in due})
+    )
+    for version_id, step_id, *values in session.execute(query):
+        row = LedgerRow(*values)
+        found[(row.enrollment_id, version_id, step_id)] = row
+    return found
 
 
 def ensure_sends(session: Session, due: list[DueEmail]) -> None:
     """Find or create the ledger row of each due email (one select, one insert), and commit."""
     keys = [(d.enrollment.id, d.enrollment.version_id, d.step.id) for d in due]
-    existing = {
-        (s.enrollment_id, s.version_id, s.step_id): s
-        for s in session.scalars(
-            select(Send).where(tuple_(Send.enrollment_id, Send.version_id, Send.step_id).in_(keys)),
-            execution_options={"populate_existing": True},
-        )
-    }
+    existing = _ledger_rows(session, due)
     missing = [d for d, key in zip(due, keys, strict=True) if key not in existing]
     if missing:
-        # A duplicated job may insert the same rows: the unique key keeps one, ours retries the select.
+        # A duplicated job may insert the same rows: the unique key keeps one, the other's insert does nothing.
         rows = [
             {"enrollment_id": d.enrollment.id, "version_id": d.enrollment.version_id, "step_id": d.step.id,
              "variant": choose_variant(d.step, d.enrollment.id).id, "lead_id": d.lead.id, "rcpt_to": d.lead.email,
              "state": SendState.PENDING, "attempts": 0, "created_at": utcnow()}
             for d in missing
         ]  # fmt: skip
-        try:
-            with session.begin_nested():
-                session.execute(insert(Send), rows)
-        except Exception:  # IntegrityError from a concurrent insert
-            pass
-        for s in session.scalars(
-            select(Send).where(tuple_(Send.enrollment_id, Send.version_id, Send.step_id).in_(keys)),
-            execution_options={"populate_existing": True},
-        ):
-            existing[(s.enrollment_id, s.version_id, s.step_id)] = s
+        session.execute(insert_ignoring_duplicates(session, SENDS), rows)
+        existing.update(_ledger_rows(session, missing))
     for d, key in zip(due, keys, strict=True):
         d.send = existing[key]
     session.commit()  # no transaction (nor SQLite's writer lock) is held across the network below
@@ -106,7 +125,7 @@ class FrequencyCap:
         if per_day > 0 and lead_ids:
             for lead_id, sent_at in session.execute(
                 select(Send.lead_id, Send.sent_at).where(
-                    Send.lead_id.in_(lead_ids), Send.state == SendState.SENT, Send.sent_at > now - timedelta(days=1)
+                    one_of(session, Send.lead_id, lead_ids), Send.state == SendState.SENT, Send.sent_at > now - timedelta(days=1)
                 )
             ):
                 cap.recent[lead_id].append(sent_at)
@@ -248,7 +267,7 @@ class BatchDelivery:
             return Outcome("exit", reason=f"Hard bounce: {delivery.code}")
         return self._defer(send, delivery.code, delivery.detail)
 
-    def _held_back(self, send: Send) -> Outcome | None:
+    def _held_back(self, send: LedgerRow) -> Outcome | None:
         """The enrollment stopped or paused after the batch claimed it (a reply, out of office …): its
         new state is the truth, so the batch leaves it alone (LEFT). An ended one's email is skipped;
         a paused one's stays pending for when it wakes."""
@@ -260,7 +279,7 @@ class BatchDelivery:
             self.ledger.settle(send.id, state=SendState.SKIPPED, last_error=f"enrollment {state or 'deleted'} before the send")
         return LEFT
 
-    def _defer(self, send: Send, code: int, detail: str) -> Outcome:
+    def _defer(self, send: LedgerRow, code: int, detail: str) -> Outcome:
         # Refused at MAIL/RCPT, no connection, or a 4xx after the claim: an attempt either way.
         attempts = send.attempts + 1
         backoff = self.settings.retry_backoff_seconds

@@ -34,6 +34,7 @@ from campaigns.steps import END, ActionStep, BranchStep, EmailStep, SequenceDefi
 from campaigns.versions import definition_of
 from nurture.config import Settings
 from nurture.db.base import utcnow
+from nurture.db.bulk import one_of
 from nurture.mail.tokens import TokenSigner
 from nurture.mail.topics import opted_out_pairs
 from nurture.mail.transport import Transport
@@ -179,7 +180,7 @@ def run_claim(
     """Run every enrollment of a claim that is still ours, send what is due, and commit."""
     results: Counter[str] = Counter()
     enrollments = session.scalars(
-        select(Enrollment).where(Enrollment.id.in_(claim.enrollment_ids)).order_by(Enrollment.id),
+        select(Enrollment).where(one_of(session, Enrollment.id, claim.enrollment_ids)).order_by(Enrollment.id),
         execution_options={"populate_existing": True},
     ).all()
     ours = [e for e in enrollments if e.claim_token == claim.token and e.state == EnrollmentState.ACTIVE]
@@ -189,7 +190,7 @@ def run_claim(
     leads = {
         lead.id: lead
         for lead in session.scalars(
-            select(Lead).options(joinedload(Lead.company)).where(Lead.id.in_({e.lead_id for e in ours}))
+            select(Lead).options(joinedload(Lead.company)).where(one_of(session, Lead.id, {e.lead_id for e in ours}))
         ).unique()
     }
     emails = [lead.email for lead in leads.values()]
@@ -197,7 +198,7 @@ def run_claim(
         session,
         settings,
         clock(),
-        dict(session.execute(select(Suppression.email, Suppression.reason).where(Suppression.email.in_(emails))).all()),
+        dict(session.execute(select(Suppression.email, Suppression.reason).where(one_of(session, Suppression.email, emails))).all()),
         {s.id: s.kind == SequenceKind.NURTURE for s in session.scalars(select(Sequence).where(Sequence.id.in_({e.sequence_id for e in ours})))},
     )
     batch.opted_out = opted_out_pairs(session, emails)

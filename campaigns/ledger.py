@@ -15,7 +15,6 @@ before it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from campaigns.faults import fault_point
-from campaigns.ledger_connection import ledger_connection
+from campaigns.ledger_connection import Statement, ledger_connection
 from campaigns.messages import message_id_for
 from campaigns.models import EnrollmentState, Send, SendState
 from nurture.config import Settings
@@ -31,19 +30,21 @@ from nurture.config import Settings
 SENDS = Send.__table__
 
 # Plain SQL with the DBAPI's placeholder ({p}), run on a bare cursor (ledger_connection.py).
-CLAIM_ANY_ENROLLMENT = (
+# Every statement here ends with ``id = {p}``: its row is its last parameter.
+_CLAIM_SET = (
     "UPDATE sends SET state = {p}, lease_until = {p}, attempts = attempts + 1, message_id = {p},"
     " sender_email = COALESCE({p}, sender_email), subject = COALESCE({p}, subject)"
-    " WHERE id = {p} AND state IN ({p}, {p})"
+    " WHERE state IN ({p}, {p})"
     " AND NOT EXISTS (SELECT 1 FROM suppressions WHERE suppressions.email = sends.rcpt_to)"
 )
+CLAIM_ANY_ENROLLMENT = _CLAIM_SET + " AND id = {p}"
 # A stop or pause (a reply, out of office …) committed after the batch claimed the enrollment
 # still holds this email back: the enrollment must be active at the moment of the claim.
-CLAIM = CLAIM_ANY_ENROLLMENT + (
+CLAIM = _CLAIM_SET + (
     " AND EXISTS (SELECT 1 FROM enrollments WHERE enrollments.id = sends.enrollment_id AND enrollments.state = {p})"
+    " AND id = {p}"
 )
 MARK_SENT = "UPDATE sends SET state = {p}, sent_at = {p}, smtp_code = 250, last_error = NULL WHERE id = {p}"
-ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF"
 
 
 class LedgerWriter:
@@ -55,14 +56,12 @@ class LedgerWriter:
         self.settings = settings
         self.now = now
         self._conn = ledger_connection(session)
-        self._p = self._conn.placeholder
         dialect = session.get_bind().dialect
-        self._postgresql = dialect.name == "postgresql"
         # The column type's own conversion (naive UTC text on SQLite), applied once per value.
         self._time = SENDS.c.lease_until.type.bind_processor(dialect) or (lambda value: value)
         self._lease_until = self._time(now + timedelta(seconds=settings.send_lease_seconds))
         self._sent_at = self._time(now)
-        self._pending: list[tuple[str, Sequence[Any]]] = []
+        self._pending: list[Statement] = []
         self._headers: dict[int, tuple[str, str, str]] = {}  # send id → (sender, subject, message id), written by its claim
 
     def note(self, send_id: int, sender_email: str, subject: str, message_id: str) -> None:
@@ -76,8 +75,11 @@ class LedgerWriter:
         fault_point("before_claim", self.settings.fault)
         sender, subject, message_id = self._headers.pop(send_id, None) or (None, None, message_id_for(send_id, self.settings))
         params = (SendState.SENDING.value, self._lease_until, message_id, sender, subject,
-                  send_id, SendState.PENDING.value, SendState.DEFERRED.value)  # fmt: skip
-        claim = (CLAIM, (*params, EnrollmentState.ACTIVE.value)) if self._live_enrollment else (CLAIM_ANY_ENROLLMENT, params)
+                  SendState.PENDING.value, SendState.DEFERRED.value)  # fmt: skip
+        if self._live_enrollment:
+            claim = (CLAIM, (*params, EnrollmentState.ACTIVE.value, send_id))
+        else:
+            claim = (CLAIM_ANY_ENROLLMENT, (*params, send_id))
         claimed = self._commit([*self._pending, claim])
         return claimed == 1
 
@@ -99,17 +101,14 @@ class LedgerWriter:
         if self._pending:
             # Losing this commit in a database crash leaves the row "sending", which becomes
             # "unknown", never a resend: it need not wait for the disk. A claim does.
-            self._commit(([(ASYNC_COMMIT, ())] if self._postgresql else []) + self._pending)
+            self._commit(self._pending, durable=False)
 
     def close(self) -> None:
         self._conn.close()
 
-    def _commit(self, statements: list[tuple[str, Sequence[Any]]]) -> int:
+    def _commit(self, statements: list[Statement], *, durable: bool = True) -> int:
         """Run the statements in one transaction and commit; the last one's row count."""
-        rowcount = 0
-        for sql, params in statements:
-            rowcount = self._conn.execute(sql.format(p=self._p), params)
-        self._conn.commit()
+        rowcount = self._conn.run(statements, durable=durable)
         self._pending.clear()
         return rowcount
 

@@ -3,9 +3,18 @@
 Per message, a Session transaction costs a pool checkout (a ping on PostgreSQL),
 ORM bookkeeping and statement-cache lookups: ~0.9 ms of CPU for the claim and the
 outcome on SQLite, against ~0.06 ms for the same SQL on a bare DBAPI cursor. So the
-batch keeps one pooled DBAPI connection and runs plain SQL on it. A session bound
-to a Connection (the tests' rolled-back outer transaction) cannot lend a second
-connection: the same SQL then runs on the session's own connection.
+batch keeps one pooled DBAPI connection and runs plain SQL on it.
+
+On PostgreSQL each statement is a network round trip, and psycopg opens a
+transaction with a BEGIN of its own: BEGIN, the previous outcome, the claim and
+COMMIT were four. The ledger's statements are all UPDATEs of ``sends``, so they
+are sent as one statement (the earlier ones as data-modifying CTEs, which
+PostgreSQL runs exactly once, atomically with the last) in autocommit mode: one
+round trip and one durable commit a message.
+
+A session bound to a Connection (the tests' rolled-back outer transaction)
+cannot lend a second connection: the same SQL then runs on the session's own
+connection.
 """
 
 from __future__ import annotations
@@ -18,15 +27,31 @@ from sqlalchemy.orm import Session
 
 from nurture.db.engine import begin_immediate
 
+Statement = tuple[str, Sequence[Any]]  # SQL with {p} for the DBAPI's placeholder, and its parameters
+
 
 class LedgerConnection(Protocol):
-    placeholder: str
-
-    def execute(self, sql: str, params: Sequence[Any]) -> int: ...
-
-    def commit(self) -> None: ...
+    def run(self, statements: list[Statement], *, durable: bool = True) -> int:
+        """Run the statements in one transaction and commit it; the last statement's row count.
+        ``durable=False``: the commit need not wait for the disk (PostgreSQL)."""
+        ...
 
     def close(self) -> None: ...
+
+
+def as_one_statement(statements: list[Statement], placeholder: str) -> Statement:
+    """UPDATEs of distinct rows as one statement: the earlier ones as CTEs, the row count the last one's."""
+    assert all(sql.startswith("UPDATE ") for sql, _ in statements), "only UPDATEs merge"
+    ctes = ", ".join(f"o{n} AS ({sql})" for n, (sql, _) in enumerate(statements[:-1]))
+    sql = statements[-1][0] if not ctes else f"WITH {ctes} {statements[-1][0]}"
+    params = [value for _, values in statements for value in values]
+    return sql.format(p=placeholder), params
+
+
+def _distinct_rows(statements: list[Statement]) -> bool:
+    """Each statement a different row (its id the last parameter): CTEs must not update a row twice."""
+    ids = [params[-1] for _, params in statements]
+    return len(set(ids)) == len(ids)
 
 
 class RawConnection:
@@ -39,26 +64,43 @@ class RawConnection:
         self.placeholder = "?" if self.sqlite else "%s"
         self._dbapi: Any = None  # checked out at the first statement, kept until close()
         self._cursor: Any = None
-        self._open = False
 
-    def execute(self, sql: str, params: Sequence[Any]) -> int:
+    def _checkout(self) -> Any:
         if self._dbapi is None:
             self._dbapi = self.engine.raw_connection()
+            if not self.sqlite:
+                self._dbapi.driver_connection.autocommit = True  # restored before it goes back to the pool
             self._cursor = self._dbapi.cursor()
-        if self.sqlite and not self._open:
-            begin_immediate(self._dbapi)  # autocommit mode (see engine.py): BEGIN is ours to send
-        self._open = True
-        self._cursor.execute(sql, params)
-        return int(self._cursor.rowcount)
+        return self._cursor
 
-    def commit(self) -> None:
-        if self._open:
-            self._dbapi.commit() if not self.sqlite else self._cursor.execute("COMMIT")
-        self._open = False
+    def run(self, statements: list[Statement], *, durable: bool = True) -> int:
+        cursor = self._checkout()
+        if self.sqlite:
+            begin_immediate(self._dbapi)  # autocommit mode (see engine.py): BEGIN is ours to send
+            try:
+                for sql, params in statements:
+                    cursor.execute(sql.format(p="?"), params)
+                rowcount = int(cursor.rowcount)
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
+            return rowcount
+        if durable and _distinct_rows(statements):
+            cursor.execute(*as_one_statement(statements, self.placeholder))  # autocommit: committed on return
+            return int(cursor.rowcount)
+        with self._dbapi.driver_connection.transaction():
+            if not durable:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            for sql, params in statements:
+                cursor.execute(sql.format(p=self.placeholder), params)
+            return int(cursor.rowcount)
 
     def close(self) -> None:
         if self._dbapi is not None:
             self._cursor.close()
+            if not self.sqlite:
+                self._dbapi.driver_connection.autocommit = False
             self._dbapi.close()  # back to the pool, rolled back if anything was left open
             self._dbapi = self._cursor = None
 
@@ -70,11 +112,13 @@ class SessionConnection:
         self.session = session
         self.placeholder = "?" if session.get_bind().dialect.name == "sqlite" else "%s"
 
-    def execute(self, sql: str, params: Sequence[Any]) -> int:
-        return int(self.session.connection().exec_driver_sql(sql, tuple(params)).rowcount)
-
-    def commit(self) -> None:
+    def run(self, statements: list[Statement], *, durable: bool = True) -> int:
+        rowcount = 0
+        for sql, params in statements:
+            result = self.session.connection().exec_driver_sql(sql.format(p=self.placeholder), tuple(params))
+            rowcount = int(result.rowcount)
         self.session.commit()
+        return rowcount
 
     def close(self) -> None:
         pass

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from nurture.db.bulk import one_of
 from nurture.leads.timeline import record_event
 from nurture.models import Lead, TopicOptOut
 
@@ -21,7 +22,7 @@ def opted_out_pairs(session: Session, emails: Iterable[str]) -> set[tuple[str, s
     wanted = {e.lower() for e in emails}
     if not wanted:
         return set()
-    return {(e, t) for e, t in session.execute(select(TopicOptOut.email, TopicOptOut.topic).where(TopicOptOut.email.in_(wanted)))}
+    return {(e, t) for e, t in session.execute(select(TopicOptOut.email, TopicOptOut.topic).where(one_of(session, TopicOptOut.email, wanted)))}
 
 
 def opted_out_topics(session: Session, email: str) -> set[str]:

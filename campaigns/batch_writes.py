@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, inspect, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.state import InstanceState
 
 from campaigns.models import Enrollment
 from nurture.models import LeadEvent
 
 # The columns the step walk sets (execution._schedule, _move and enrollments.finish).
 WALKED = ("state", "exit_reason", "finished_at", "next_run_at", "claim_token", "current_step", "step_started_at")
+WALKED_SET = frozenset(WALKED)
 
 _TABLE = Enrollment.__table__
 # Only a row still active and still holding the batch's claim is written: a stop or a pause committed
@@ -38,11 +40,19 @@ def write_enrollments(session: Session, enrollments: list[Enrollment], claim_tok
     if not enrollments:
         return
     rows: list[dict[str, Any]] = []
+    states = []
     for enrollment in enrollments:
-        values = {name: getattr(enrollment, name) for name in WALKED}
-        rows.append({"enrollment_id": enrollment.id, "claimed_with": claim_token, **values})
-        for name, value in values.items():
-            set_committed_value(enrollment, name, value)  # written below: no ORM history left to flush
+        state = inspect(enrollment)
+        rows.append({"enrollment_id": enrollment.id, "claimed_with": claim_token, **{name: getattr(enrollment, name) for name in WALKED}})
+        if state.committed_state.keys() <= WALKED_SET:
+            states.append((state, state.dict))  # only walked columns changed: all of it is written below
+        else:
+            for name in WALKED:  # something else changed too: the ORM flushes that, and only that
+                set_committed_value(enrollment, name, getattr(enrollment, name))
+    # Written below, so nothing is left for the ORM to flush: what a commit does to an object's state,
+    # done once for the batch. The public set_committed_value, 7 calls an enrollment, and the flush
+    # then walking every enrollment for no change, were ~10% of a send worker.
+    InstanceState._commit_all_states(states, session.identity_map)
     session.execute(_UPDATE, rows)
 
 

@@ -72,7 +72,8 @@ def _refusal(replies: list[tuple[int, bytes]]) -> tuple[int, bytes] | None:
 def _message(conn: smtplib.SMTP, raw: bytes, while_waiting: WhileWaiting | None) -> tuple[int, bytes]:
     """The message after the server's 354, with ``while_waiting`` run between writing it and reading
     the answer: the server's work on this message overlaps the caller's on the next one."""
-    body = _LEADING_DOT.sub(b"..", raw)  # dot-stuffing, as smtplib does
+    # Dot-stuffing, as smtplib does; most messages have no line starting with a dot (a search is ~5x cheaper).
+    body = _LEADING_DOT.sub(b"..", raw) if raw.startswith(b".") or b"\n." in raw else raw
     conn.send(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"))
     if while_waiting is not None:
         while_waiting()

@@ -1,0 +1,81 @@
+"""The ledger's own connection: statements committed together (on PostgreSQL as one statement in
+autocommit), the last one's row count, and the pooled connection handed back as it was lent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from campaigns.ledger_connection import RawConnection, as_one_statement
+
+PROBE = "ledger_connection_probe"
+
+
+@pytest.fixture
+def probe(database) -> Iterator[RawConnection]:
+    with database.engine.begin() as conn:
+        conn.execute(text(f"CREATE TABLE {PROBE} (id INTEGER PRIMARY KEY, state VARCHAR(20))"))
+        conn.execute(text(f"INSERT INTO {PROBE} (id, state) VALUES (1, 'pending'), (2, 'pending')"))
+    ledger = RawConnection(database.engine)
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+        with database.engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE {PROBE}"))
+
+
+def _states(database) -> dict[int, str]:
+    with database.engine.connect() as conn:
+        return dict(conn.execute(text(f"SELECT id, state FROM {PROBE}")).all())
+
+
+SET = "UPDATE " + PROBE + " SET state = {p} WHERE state = {p} AND id = {p}"
+
+
+def test_the_outcome_and_the_claim_commit_together_with_the_claims_row_count(database, probe):
+    assert probe.run([(SET, ("sent", "pending", 1)), (SET, ("sending", "pending", 2))]) == 1
+    assert _states(database) == {1: "sent", 2: "sending"}
+
+
+def test_a_claim_refused_still_commits_the_outcome_before_it(database, probe):
+    assert probe.run([(SET, ("sent", "pending", 1)), (SET, ("sending", "deferred", 2))]) == 0
+    assert _states(database) == {1: "sent", 2: "pending"}
+
+
+def test_two_statements_on_one_row_run_in_order(database, probe):
+    assert probe.run([(SET, ("deferred", "pending", 1)), (SET, ("sending", "deferred", 1))]) == 1
+    assert _states(database) == {1: "sending", 2: "pending"}
+
+
+def test_a_commit_that_need_not_wait_for_the_disk(database, probe):
+    assert probe.run([(SET, ("sent", "pending", 2))], durable=False) == 1
+    assert _states(database) == {1: "pending", 2: "sent"}
+
+
+def test_the_pooled_connection_goes_back_as_it_was_lent(database, probe):
+    probe.run([(SET, ("sent", "pending", 1))])
+    probe.close()
+    lent = database.engine.raw_connection()
+    try:
+        if database.backend == "sqlite":  # autocommit by design (nurture/db/engine.py), no transaction left open
+            assert lent.driver_connection.in_transaction is False
+            return
+        assert lent.driver_connection.autocommit is False
+        cursor = lent.cursor()
+        cursor.execute(f"UPDATE {PROBE} SET state = 'x' WHERE id = 2")
+        lent.rollback()  # not autocommitted: the rollback undoes it
+    finally:
+        lent.close()
+    assert _states(database) == {1: "sent", 2: "pending"}
+
+
+def test_as_one_statement_puts_the_earlier_updates_in_ctes():
+    sql, params = as_one_statement([(SET, ("a", "b", 1)), (SET, ("c", "d", 2))], "%s")
+    assert sql == (
+        f"WITH o0 AS (UPDATE {PROBE} SET state = %s WHERE state = %s AND id = %s) "
+        f"UPDATE {PROBE} SET state = %s WHERE state = %s AND id = %s"
+    )
+    assert params == ["a", "b", 1, "c", "d", 2]

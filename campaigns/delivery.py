@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from campaigns.identity import SenderIdentity, identity_for, mailboxes_of
 from campaigns.ledger import LedgerWriter
 from campaigns.mailbox_cap import MailboxCap, released_at
-from campaigns.messages import build_envelope, choose_variant
+from campaigns.messages import build_envelope, choose_variant, message_id_for, sender_of
 from campaigns.models import Enrollment, EnrollmentState, Send, SendState
 from campaigns.ratelimit import RateLimiter, Unlimited
 from campaigns.steps import EmailStep, SequenceDefinition
@@ -177,6 +177,15 @@ class BatchDelivery:
             d.thread = threads.get(d.enrollment.id) if d.step.thread else None
         caps = {d.identity.email: d.identity.daily_cap for d in cadence if d.identity is not None}
         self.mailbox_cap = MailboxCap.load(self.session, caps, self.now)
+
+    def prewrite_headers(self, due: list[DueEmail]) -> None:
+        """Each row's Message-ID and sender, written for the whole batch before its first claim (ledger.py)."""
+        headers = []
+        for d in due:
+            if d.send is not None and d.send.state in (SendState.PENDING, SendState.DEFERRED):
+                sender = d.identity.email if d.identity is not None else sender_of(d.definition, self.settings)[0]
+                headers.append((d.send.id, sender, message_id_for(d.send.id, self.settings)))
+        self.ledger.prewrite(headers)
 
     def _event(self, lead: Lead, kind: str, reason: str, send_id: int) -> None:
         self.events.append(

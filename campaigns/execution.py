@@ -221,6 +221,7 @@ def run_claim(
         cap = FrequencyCap.load(session, settings.frequency_cap_per_day, [d.lead.id for d in due if d.marketing], batch.now)
         delivery.load_owners(due)
         session.commit()  # the ledger writes on its own connection from here on
+        delivery.prewrite_headers(due)
         outcomes: list[tuple[DueEmail, Outcome]] = []
         try:
             # Enrollments move on after the whole batch is sent: each per-message commit then

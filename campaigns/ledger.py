@@ -44,6 +44,17 @@ CLAIM = _CLAIM_SET + (
     " AND EXISTS (SELECT 1 FROM enrollments WHERE enrollments.id = sends.enrollment_id AND enrollments.state = {p})"
     " AND id = {p}"
 )
+# The batch writes each row's Message-ID and sender before its first claim (``prewrite``), so the claim
+# leaves those two indexed columns alone: rewritten in every claim, their index pages went into every
+# per-message commit (~45 µs a message on SQLite). The subject (not indexed) stays with the claim.
+CLAIM_PREWRITTEN = (
+    "UPDATE sends SET state = {p}, lease_until = {p}, attempts = attempts + 1, subject = COALESCE({p}, subject)"
+    " WHERE state IN ({p}, {p})"
+    " AND NOT EXISTS (SELECT 1 FROM suppressions WHERE suppressions.email = sends.rcpt_to)"
+    " AND EXISTS (SELECT 1 FROM enrollments WHERE enrollments.id = sends.enrollment_id AND enrollments.state = {p})"
+    " AND id = {p}"
+)
+PREWRITE = "UPDATE sends SET message_id = {p}, sender_email = {p} WHERE state IN ({p}, {p}) AND id = {p}"
 MARK_SENT = "UPDATE sends SET state = {p}, sent_at = {p}, smtp_code = 250, last_error = NULL WHERE id = {p}"
 
 
@@ -63,19 +74,31 @@ class LedgerWriter:
         self._sent_at = self._time(now)
         self._pending: list[Statement] = []
         self._headers: dict[int, tuple[str, str, str]] = {}  # send id → (sender, subject, message id), written by its claim
+        self._prewritten: dict[int, tuple[str, str]] = {}  # send id → (sender, message id) already written
 
     def note(self, send_id: int, sender_email: str, subject: str, message_id: str) -> None:
         """What the claim of ``send_id`` records: the sender (mailbox caps), the subject (threads) and
         the Message-ID the envelope already carries (``message_id_for``; not derived a second time)."""
         self._headers[send_id] = (sender_email, subject[:998], message_id)
 
+    def prewrite(self, headers: list[tuple[int, str, str]]) -> None:
+        """(send id, sender, Message-ID) of rows about to be sent, committed at once (see CLAIM_PREWRITTEN)."""
+        if not headers:
+            return
+        pending, deferred = SendState.PENDING.value, SendState.DEFERRED.value
+        self._conn.run_many(PREWRITE, [(message_id, sender, pending, deferred, send_id) for send_id, sender, message_id in headers])
+        self._prewritten.update((send_id, (sender, message_id)) for send_id, sender, message_id in headers)
+
     def claim_and_commit(self, send_id: int) -> bool:
         """pending/deferred → sending unless the address is suppressed (one statement), committed
         together with the previous message's outcome; True when the row is ours to send."""
         fault_point("before_claim", self.settings.fault)
         sender, subject, message_id = self._headers.pop(send_id, None) or (None, None, message_id_for(send_id, self.settings))
-        params = (SendState.SENDING.value, self._lease_until, message_id, sender, subject,
-                  SendState.PENDING.value, SendState.DEFERRED.value)  # fmt: skip
+        states = (SendState.PENDING.value, SendState.DEFERRED.value)
+        if self._live_enrollment and self._prewritten.get(send_id) == (sender, message_id):
+            short = (SendState.SENDING.value, self._lease_until, subject, *states, EnrollmentState.ACTIVE.value, send_id)
+            return self._commit([*self._pending, (CLAIM_PREWRITTEN, short)]) == 1
+        params = (SendState.SENDING.value, self._lease_until, message_id, sender, subject, *states)
         if self._live_enrollment:
             claim = (CLAIM, (*params, EnrollmentState.ACTIVE.value, send_id))
         else:

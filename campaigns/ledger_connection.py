@@ -19,7 +19,8 @@ connection.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from sqlalchemy import Engine
@@ -34,6 +35,10 @@ class LedgerConnection(Protocol):
     def run(self, statements: list[Statement], *, durable: bool = True) -> int:
         """Run the statements in one transaction and commit it; the last statement's row count.
         ``durable=False``: the commit need not wait for the disk (PostgreSQL)."""
+        ...
+
+    def run_many(self, sql: str, rows: list[Sequence[Any]]) -> None:
+        """One statement for many rows (executemany), in one transaction, committed."""
         ...
 
     def close(self) -> None: ...
@@ -73,19 +78,23 @@ class RawConnection:
             self._cursor = self._dbapi.cursor()
         return self._cursor
 
+    @contextmanager
+    def _sqlite_transaction(self) -> Iterator[None]:
+        begin_immediate(self._dbapi)  # autocommit mode (see engine.py): BEGIN is ours to send
+        try:
+            yield
+        except BaseException:
+            self._cursor.execute("ROLLBACK")
+            raise
+        self._cursor.execute("COMMIT")
+
     def run(self, statements: list[Statement], *, durable: bool = True) -> int:
         cursor = self._checkout()
         if self.sqlite:
-            begin_immediate(self._dbapi)  # autocommit mode (see engine.py): BEGIN is ours to send
-            try:
+            with self._sqlite_transaction():
                 for sql, params in statements:
                     cursor.execute(sql.format(p="?"), params)
-                rowcount = int(cursor.rowcount)
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
-            cursor.execute("COMMIT")
-            return rowcount
+                return int(cursor.rowcount)
         if durable and _distinct_rows(statements):
             cursor.execute(*as_one_statement(statements, self.placeholder))  # autocommit: committed on return
             return int(cursor.rowcount)
@@ -95,6 +104,15 @@ class RawConnection:
             for sql, params in statements:
                 cursor.execute(sql.format(p=self.placeholder), params)
             return int(cursor.rowcount)
+
+    def run_many(self, sql: str, rows: list[Sequence[Any]]) -> None:
+        cursor = self._checkout()
+        if self.sqlite:
+            with self._sqlite_transaction():
+                cursor.executemany(sql.format(p="?"), rows)
+            return
+        with self._dbapi.driver_connection.transaction():
+            cursor.executemany(sql.format(p=self.placeholder), rows)
 
     def close(self) -> None:
         if self._dbapi is not None:
@@ -119,6 +137,10 @@ class SessionConnection:
             rowcount = int(result.rowcount)
         self.session.commit()
         return rowcount
+
+    def run_many(self, sql: str, rows: list[Sequence[Any]]) -> None:
+        self.session.connection().exec_driver_sql(sql.format(p=self.placeholder), [tuple(row) for row in rows])
+        self.session.commit()
 
     def close(self) -> None:
         pass

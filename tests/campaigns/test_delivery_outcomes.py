@@ -178,3 +178,21 @@ def test_a_connection_lost_after_the_whole_message_is_unknown_and_never_resent(
     lead_id = session.scalar(select(Enrollment.lead_id).where(Enrollment.id == lost.enrollment_id))
     events = session.scalars(select(LeadEvent.kind).where(LeadEvent.lead_id == lead_id)).all()
     assert "email_unknown" in events
+
+
+def test_the_ledger_row_carries_the_message_id_sender_and_subject_of_what_was_sent(
+    session, clock, make_lead, make_sequence, tick, smtp_sink, smtp_transport
+):
+    """Message-ID and sender are written for the batch before its claims, the subject with each claim:
+    all three must be those of the bytes the server received (replies and mailbox caps rely on them)."""
+    _enroll(session, clock, make_lead, make_sequence, ["a@example.com", "b@example.com"])
+    tick(smtp_transport)
+    received = {r.rcpt_tos[0]: r.message for r in smtp_sink.received}
+    sends = session.scalars(select(Send).order_by(Send.rcpt_to)).all()
+    assert [s.state for s in sends] == [SendState.SENT, SendState.SENT]
+    for send in sends:
+        message = received[send.rcpt_to]
+        assert send.message_id == message["Message-ID"]
+        assert send.sender_email == "news@nurture.test" and "news@nurture.test" in message["From"]
+        assert send.subject == message["Subject"] == "Hello"
+    assert len({s.message_id for s in sends}) == 2

@@ -43,7 +43,13 @@ def write_enrollments(session: Session, enrollments: list[Enrollment], claim_tok
     states = []
     for enrollment in enrollments:
         state = inspect(enrollment)
-        rows.append({"enrollment_id": enrollment.id, "claimed_with": claim_token, **{name: getattr(enrollment, name) for name in WALKED}})
+        rows.append(
+            {
+                "enrollment_id": enrollment.id,
+                "claimed_with": claim_token,
+                **{name: getattr(enrollment, name) for name in WALKED},
+            }
+        )
         if state.committed_state.keys() <= WALKED_SET:
             states.append((state, state.dict))  # only walked columns changed: all of it is written below
         else:

@@ -84,7 +84,8 @@ def _ledger_rows(session: Session, due: list[DueEmail]) -> dict[tuple[int, int, 
     """The rows of these due emails' enrollments and steps, keyed (enrollment, version, step)."""
     found: dict[tuple[int, int, str], LedgerRow] = {}
     query = select(SENDS.c.version_id, SENDS.c.step_id, *_LEDGER_COLUMNS).where(
-        one_of(session, SENDS.c.enrollment_id, [d.enrollment.id for d in due]), SENDS.c.step_id.in_({d.step.id for d in due})
+        one_of(session, SENDS.c.enrollment_id, [d.enrollment.id for d in due]),
+        SENDS.c.step_id.in_({d.step.id for d in due}),
     )
     for version_id, step_id, *values in session.execute(query):
         row = LedgerRow(*values)
@@ -125,7 +126,9 @@ class FrequencyCap:
         if per_day > 0 and lead_ids:
             for lead_id, sent_at in session.execute(
                 select(Send.lead_id, Send.sent_at).where(
-                    one_of(session, Send.lead_id, lead_ids), Send.state == SendState.SENT, Send.sent_at > now - timedelta(days=1)
+                    one_of(session, Send.lead_id, lead_ids),
+                    Send.state == SendState.SENT,
+                    Send.sent_at > now - timedelta(days=1),
                 )
             ):
                 cap.recent[lead_id].append(sent_at)

@@ -31,29 +31,21 @@ SENDS = Send.__table__
 
 # Plain SQL with the DBAPI's placeholder ({p}), run on a bare cursor (ledger_connection.py).
 # Every statement here ends with ``id = {p}``: its row is its last parameter.
-_CLAIM_SET = (
-    "UPDATE sends SET state = {p}, lease_until = {p}, attempts = attempts + 1, message_id = {p},"
-    " sender_email = COALESCE({p}, sender_email), subject = COALESCE({p}, subject)"
-    " WHERE state IN ({p}, {p})"
-    " AND NOT EXISTS (SELECT 1 FROM suppressions WHERE suppressions.email = sends.rcpt_to)"
+_SENDING = "UPDATE sends SET state = {p}, lease_until = {p}, attempts = attempts + 1"
+_HEADERS = ", message_id = {p}, sender_email = COALESCE({p}, sender_email)"
+_SUBJECT = ", subject = COALESCE({p}, subject)"
+_CLAIMABLE = (
+    " WHERE state IN ({p}, {p}) AND NOT EXISTS (SELECT 1 FROM suppressions WHERE suppressions.email = sends.rcpt_to)"
 )
-CLAIM_ANY_ENROLLMENT = _CLAIM_SET + " AND id = {p}"
 # A stop or pause (a reply, out of office …) committed after the batch claimed the enrollment
 # still holds this email back: the enrollment must be active at the moment of the claim.
-CLAIM = _CLAIM_SET + (
-    " AND EXISTS (SELECT 1 FROM enrollments WHERE enrollments.id = sends.enrollment_id AND enrollments.state = {p})"
-    " AND id = {p}"
-)
+_LIVE = " AND EXISTS (SELECT 1 FROM enrollments WHERE enrollments.id = sends.enrollment_id AND enrollments.state = {p})"
+CLAIM_ANY_ENROLLMENT = _SENDING + _HEADERS + _SUBJECT + _CLAIMABLE + " AND id = {p}"
+CLAIM = _SENDING + _HEADERS + _SUBJECT + _CLAIMABLE + _LIVE + " AND id = {p}"
 # The batch writes each row's Message-ID and sender before its first claim (``prewrite``), so the claim
 # leaves those two indexed columns alone: rewritten in every claim, their index pages went into every
 # per-message commit (~45 µs a message on SQLite). The subject (not indexed) stays with the claim.
-CLAIM_PREWRITTEN = (
-    "UPDATE sends SET state = {p}, lease_until = {p}, attempts = attempts + 1, subject = COALESCE({p}, subject)"
-    " WHERE state IN ({p}, {p})"
-    " AND NOT EXISTS (SELECT 1 FROM suppressions WHERE suppressions.email = sends.rcpt_to)"
-    " AND EXISTS (SELECT 1 FROM enrollments WHERE enrollments.id = sends.enrollment_id AND enrollments.state = {p})"
-    " AND id = {p}"
-)
+CLAIM_PREWRITTEN = _SENDING + _SUBJECT + _CLAIMABLE + _LIVE + " AND id = {p}"
 PREWRITE = "UPDATE sends SET message_id = {p}, sender_email = {p} WHERE state IN ({p}, {p}) AND id = {p}"
 MARK_SENT = "UPDATE sends SET state = {p}, sent_at = {p}, smtp_code = 250, last_error = NULL WHERE id = {p}"
 
@@ -86,7 +78,9 @@ class LedgerWriter:
         if not headers:
             return
         pending, deferred = SendState.PENDING.value, SendState.DEFERRED.value
-        self._conn.run_many(PREWRITE, [(message_id, sender, pending, deferred, send_id) for send_id, sender, message_id in headers])
+        self._conn.run_many(
+            PREWRITE, [(message_id, sender, pending, deferred, send_id) for send_id, sender, message_id in headers]
+        )
         self._prewritten.update((send_id, (sender, message_id)) for send_id, sender, message_id in headers)
 
     def claim_and_commit(self, send_id: int) -> bool:

@@ -48,7 +48,9 @@ def test_walked_columns_are_written_once_and_not_flushed_again(session, make_lea
 
     assert len(seen) == 1  # the executemany; the commit's flush found nothing left to write
     assert not session.dirty
-    rows = dict(session.execute(select(Enrollment.id, Enrollment.state).where(Enrollment.id.in_([first.id, second.id]))).all())
+    rows = dict(
+        session.execute(select(Enrollment.id, Enrollment.state).where(Enrollment.id.in_([first.id, second.id]))).all()
+    )
     assert rows == {first.id: EnrollmentState.ACTIVE, second.id: EnrollmentState.COMPLETED}
     session.expire_all()
     assert first.next_run_at == later and first.claim_token is None

@@ -30,6 +30,7 @@ from nurture.db.base import utcnow
 from nurture.db.bulk import insert_ignoring_duplicates, one_of
 from nurture.mail.suppression import suppress
 from nurture.mail.tokens import TokenSigner
+from nurture.mail.topics import opted_out_topics
 from nurture.mail.transport import Envelope, Transport
 from nurture.models import EmailEvent, Lead, Suppression, User
 from nurture.webhooks.emit import emit
@@ -248,7 +249,8 @@ class BatchDelivery:
         # Committed with the claim: the sender counts towards its mailbox cap, the subject starts a thread.
         self.ledger.note(send.id, envelope.mail_from, envelope.subject, envelope.message_id)
         prepare = (lambda: self._prepare(following)) if following is not None else None
-        delivery = self.transport.send(envelope, lambda: self.ledger.claim_and_commit(send.id), prepare)
+        topic = due.definition.topic
+        delivery = self.transport.send(envelope, lambda: self.ledger.claim_and_commit(send.id, topic), prepare)
         if delivery.accepted:
             self.ledger.sent(send.id)
             self._event(lead, "email_sent", f"Sent '{envelope.subject}' (step '{step.id}')", send.id)
@@ -266,6 +268,10 @@ class BatchDelivery:
             if suppressed:
                 self.ledger.settle(send.id, state=SendState.SKIPPED, last_error="address suppressed at send time")
                 return Outcome("exit", reason="Address suppressed (checked at send time)")
+            if topic and topic in opted_out_topics(self.session, send.rcpt_to):
+                self.session.commit()
+                self.ledger.settle(send.id, state=SendState.SKIPPED, last_error=f"opted out of '{topic}' at send time")
+                return Outcome("exit", reason=f"Opted out of '{topic}' emails (checked at send time)")
             if (held := self._held_back(send)) is not None:
                 return held
             return Outcome("wait", until=self.now + timedelta(seconds=self.settings.send_lease_seconds))

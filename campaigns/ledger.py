@@ -30,7 +30,8 @@ from nurture.config import Settings
 SENDS = Send.__table__
 
 # Plain SQL with the DBAPI's placeholder ({p}), run on a bare cursor (ledger_connection.py).
-# Every statement here ends with ``id = {p}``: its row is its last parameter.
+# Every statement ends with ``id = {p}`` (the claims get it last, after their optional clause):
+# its row is its last parameter.
 _SENDING = "UPDATE sends SET state = {p}, lease_until = {p}, attempts = attempts + 1"
 _HEADERS = ", message_id = {p}, sender_email = COALESCE({p}, sender_email)"
 _SUBJECT = ", subject = COALESCE({p}, subject)"
@@ -40,12 +41,18 @@ _CLAIMABLE = (
 # A stop or pause (a reply, out of office …) committed after the batch claimed the enrollment
 # still holds this email back: the enrollment must be active at the moment of the claim.
 _LIVE = " AND EXISTS (SELECT 1 FROM enrollments WHERE enrollments.id = sends.enrollment_id AND enrollments.state = {p})"
-CLAIM_ANY_ENROLLMENT = _SENDING + _HEADERS + _SUBJECT + _CLAIMABLE + " AND id = {p}"
-CLAIM = _SENDING + _HEADERS + _SUBJECT + _CLAIMABLE + _LIVE + " AND id = {p}"
+# An opt-out of the email's topic (the preferences page) committed after the batch read them holds it back too.
+_NOT_OPTED_OUT = (
+    " AND NOT EXISTS (SELECT 1 FROM topic_opt_outs"
+    " WHERE topic_opt_outs.email = lower(sends.rcpt_to) AND topic_opt_outs.topic = {p})"
+)
+_ROW = " AND id = {p}"
+CLAIM_ANY_ENROLLMENT = _SENDING + _HEADERS + _SUBJECT + _CLAIMABLE
+CLAIM = _SENDING + _HEADERS + _SUBJECT + _CLAIMABLE + _LIVE
 # The batch writes each row's Message-ID and sender before its first claim (``prewrite``), so the claim
 # leaves those two indexed columns alone: rewritten in every claim, their index pages went into every
 # per-message commit (~45 µs a message on SQLite). The subject (not indexed) stays with the claim.
-CLAIM_PREWRITTEN = _SENDING + _SUBJECT + _CLAIMABLE + _LIVE + " AND id = {p}"
+CLAIM_PREWRITTEN = _SENDING + _SUBJECT + _CLAIMABLE + _LIVE
 PREWRITE = "UPDATE sends SET message_id = {p}, sender_email = {p} WHERE state IN ({p}, {p}) AND id = {p}"
 MARK_SENT = "UPDATE sends SET state = {p}, sent_at = {p}, smtp_code = 250, last_error = NULL WHERE id = {p}"
 
@@ -83,22 +90,21 @@ class LedgerWriter:
         )
         self._prewritten.update((send_id, (sender, message_id)) for send_id, sender, message_id in headers)
 
-    def claim_and_commit(self, send_id: int) -> bool:
-        """pending/deferred → sending unless the address is suppressed (one statement), committed
-        together with the previous message's outcome; True when the row is ours to send."""
+    def claim_and_commit(self, send_id: int, topic: str | None = None) -> bool:
+        """pending/deferred → sending unless the address is suppressed or opted out of ``topic`` (one
+        statement), committed together with the previous message's outcome; True when the row is ours."""
         fault_point("before_claim", self.settings.fault)
         sender, subject, message_id = self._headers.pop(send_id, None) or (None, None, message_id_for(send_id, self.settings))
-        states = (SendState.PENDING.value, SendState.DEFERRED.value)
-        if self._live_enrollment and self._prewritten.get(send_id) == (sender, message_id):
-            short = (SendState.SENDING.value, self._lease_until, subject, *states, EnrollmentState.ACTIVE.value, send_id)
-            return self._commit([*self._pending, (CLAIM_PREWRITTEN, short)]) == 1
-        params = (SendState.SENDING.value, self._lease_until, message_id, sender, subject, *states)
-        if self._live_enrollment:
-            claim = (CLAIM, (*params, EnrollmentState.ACTIVE.value, send_id))
+        sending, states = (SendState.SENDING.value, self._lease_until), (SendState.PENDING.value, SendState.DEFERRED.value)
+        if not self._live_enrollment:
+            sql, params = CLAIM_ANY_ENROLLMENT, (*sending, message_id, sender, subject, *states)
+        elif self._prewritten.get(send_id) == (sender, message_id):
+            sql, params = CLAIM_PREWRITTEN, (*sending, subject, *states, EnrollmentState.ACTIVE.value)
         else:
-            claim = (CLAIM_ANY_ENROLLMENT, (*params, send_id))
-        claimed = self._commit([*self._pending, claim])
-        return claimed == 1
+            sql, params = CLAIM, (*sending, message_id, sender, subject, *states, EnrollmentState.ACTIVE.value)
+        if topic:
+            sql, params = sql + _NOT_OPTED_OUT, (*params, topic)
+        return self._commit([*self._pending, (sql + _ROW, (*params, send_id))]) == 1
 
     def sent(self, send_id: int) -> None:
         """Accepted (250): committed with the next claim, or by ``flush``."""

@@ -106,15 +106,45 @@ def test_the_suppression_check_is_in_the_claim_itself(
     _enroll(session, clock, make_lead, make_sequence, ["late@example.com"])
     real_claim = LedgerWriter.claim_and_commit
 
-    def suppress_then_claim(self, send_id):
+    def suppress_then_claim(self, send_id, topic=None):
         suppress(self.session, "late@example.com", "unsubscribed")
-        return real_claim(self, send_id)
+        return real_claim(self, send_id, topic)
 
     monkeypatch.setattr(LedgerWriter, "claim_and_commit", suppress_then_claim)
     claim = claim_due(session, clock(), 100, 300)
     run_claim(session, engine_settings, claim, smtp_transport, clock=clock)
     assert smtp_sink.received == []
     assert session.scalar(select(Send.state)) == SendState.SKIPPED
+
+
+def test_a_topic_opt_out_is_checked_in_the_claim_itself(
+    session, clock, make_lead, make_sequence, smtp_sink, smtp_transport, engine_settings, monkeypatch
+):
+    """Opted out of the sequence's topic after the batch read the opt-outs, before the claim: not sent,
+    the enrollment exits with the reason, and another topic's email to the same lead still goes."""
+    from campaigns.ledger import LedgerWriter
+    from nurture.mail.topics import set_topic
+
+    lead = make_lead("reader@example.com")
+    for name, topic in (("News", "newsletter"), ("Updates", "product")):
+        definition = {"topic": topic, **ONE_EMAIL}
+        enroll(session, make_sequence(definition, name=name), lead, now=clock(), by="test")
+    session.commit()
+    real_claim = LedgerWriter.claim_and_commit
+
+    def opt_out_then_claim(self, send_id, topic=None):
+        set_topic(self.session, lead, "reader@example.com", "newsletter", False, "preferences page")
+        self.session.commit()
+        return real_claim(self, send_id, topic)
+
+    monkeypatch.setattr(LedgerWriter, "claim_and_commit", opt_out_then_claim)
+    run_claim(session, engine_settings, claim_due(session, clock(), 100, 300), smtp_transport, clock=clock)
+
+    assert [r.message["Subject"] for r in smtp_sink.received] == ["Hello"]  # the product email only
+    states = dict(session.execute(select(Send.step_id, Send.state).join(Enrollment)).all())
+    exits = {e.exit_reason for e in session.scalars(select(Enrollment)) if e.state == EnrollmentState.EXITED}
+    assert sorted(session.scalars(select(Send.state))) == sorted([SendState.SENT, SendState.SKIPPED]), states
+    assert exits == {"Opted out of 'newsletter' emails (checked at send time)"}
 
 
 def test_each_claim_commits_the_previous_outcome_so_one_message_at_most_is_unacknowledged(

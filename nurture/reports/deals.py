@@ -107,7 +107,7 @@ def deals_report(counts: list[tuple], period: Period, thresholds: DealThresholds
     tables = [
         Table("by_currency", "Closed deals by currency", [Column("currency", "Currency"), *money, Column("advice", "Advice")],
               by_currency),
-        Table("by_source", "Closed deals by source", [Column("source", "Source"), Column("currency", "Currency"), *money],
+        Table("by_source", "Closed deals by source", [Column("source", "Source", "key"), Column("currency", "Currency"), *money],
               [{"source": s, "currency": c, **_row(*groups[(c, s)])} for c, s in sorted(groups, key=lambda k: (k[1], k[0]))],
               Chart("source", ("won", "lost"), stacked=True)),
     ]  # fmt: skip

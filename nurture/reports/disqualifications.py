@@ -11,7 +11,7 @@ from nurture.reports.table import Chart, Column, Report, Table, rate
 
 LABELS = {"no_budget": "No budget", "no_authority": "No authority", "no_need": "No need", "bad_timing": "Bad timing",
           "competitor": "Competitor", "not_reachable": "Not reachable", "junk": "Junk"}  # fmt: skip
-COLUMNS = [Column("source", "Source"), *(Column(r, LABELS.get(r, r), "count") for r in REASONS),
+COLUMNS = [Column("source", "Source", "key"), *(Column(r, LABELS.get(r, r), "count") for r in REASONS),
            Column("disqualified", "Disqualified", "count"), Column("of_sales_accepted", "Of sales-accepted", "rate")]  # fmt: skip
 
 

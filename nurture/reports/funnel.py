@@ -47,12 +47,12 @@ def funnel_report(quality: LeadQuality, period: Period) -> Report:
         Chart("stage", ("count",)),
     )  # fmt: skip
     by_source = Table(
-        "by_source", "By source", _columns(Column("source", "Source")),
+        "by_source", "By source", _columns(Column("source", "Source", "key")),
         [{"source": r.source, **_rates(r)} for r in quality.by_source],
         Chart("source", tuple(k for k, _label in STAGES)),
     )  # fmt: skip
     by_campaign = Table(
-        "by_campaign", "By campaign", _columns(Column("source", "Source"), Column("campaign", "Campaign")),
+        "by_campaign", "By campaign", _columns(Column("source", "Source", "key"), Column("campaign", "Campaign")),
         [{"source": r.source, "campaign": r.campaign or NO_CAMPAIGN, **_rates(r)} for r in quality.by_campaign],
     )  # fmt: skip
     notes = [f"Leads created in the period and how far they got so far. The campaign is the lead's source detail; "

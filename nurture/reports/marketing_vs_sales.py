@@ -12,7 +12,7 @@ from nurture.reports.period import Period
 from nurture.reports.table import Chart, Column, Report, Table, rate
 
 COLUMNS = [
-    Column("source", "Source"),
+    Column("source", "Source", "key"),
     Column("leads", "Leads", "count"),
     Column("marketing_qualified", "Marketing: MQLs", "count"),
     Column("sales_accepted", "Sales: accepted (SQL)", "count"),

@@ -18,7 +18,9 @@ from nurture.reports.period import Period
 class Column:
     key: str
     label: str
-    kind: str = "text"  # text | count | rate (a fraction, or None when nothing to divide) | money | minutes
+    # text | key (a stored key such as trade_show, shown as words) | count | rate (a fraction, or None when
+    # nothing to divide) | money | minutes
+    kind: str = "text"
 
 
 @dataclass(frozen=True)
@@ -58,13 +60,14 @@ class Table:
         x, y = (values, axis) if self.chart.horizontal else (axis, values)
         return {
             "type": "bar",
-            "data": {"labels": [str(row[self.chart.label_key]) for row in rows], "datasets": datasets},
+            "data": {"labels": [display(row[self.chart.label_key], labels[self.chart.label_key].kind) for row in rows],
+                     "datasets": datasets},
             "options": {"indexAxis": "y" if self.chart.horizontal else "x", "animation": False, "maintainAspectRatio": False,
                         "scales": {"x": x, "y": y}},
         }  # fmt: skip
 
     def numeric_columns(self) -> list[bool]:
-        return [c.kind != "text" for c in self.columns]
+        return [c.kind not in ("text", "key") for c in self.columns]
 
     def display_rows(self) -> list[list[str | None]]:
         """Each row's cells as people read them (None: nothing to show); formatted here, not cell by cell in Jinja,
@@ -97,7 +100,14 @@ def display(value: Any, kind: str) -> str | None:
         return f"{value * 100:.1f}%"
     if kind == "money":
         return f"{value:,.2f}"
+    if kind == "key":
+        return key_words(str(value))
     return f"{value:,}" if kind == "count" else str(value)
+
+
+def key_words(key: str) -> str:
+    """``trade_show`` → "Trade show" (what the admin's ``humanize`` shows); the CSV and JSON keep the key."""
+    return {"mql": "MQL", "sql": "SQL"}.get(key) or key.replace("_", " ").capitalize()
 
 
 def rate(part: int, whole: int) -> float | None:

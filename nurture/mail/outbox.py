@@ -17,20 +17,21 @@ class OutboxTransport:
     ) -> Delivery:
         if before_data is not None and not before_data():
             return NOT_CLAIMED
-        # Kept in a transaction of its own and committed at once, as a server's acceptance would be: the
-        # caller's session stays as it was, and on SQLite no open transaction holds the writer lock that
-        # the ledger's next claim, on a connection of its own, waits for (it used to wait 15 s and fail).
-        with Session(bind=self.session.get_bind(), join_transaction_mode="create_savepoint") as outbox:
-            outbox.add(
-                OutboxMessage(
-                    message_id=envelope.message_id,
-                    mail_from=envelope.mail_from,
-                    rcpt_to=envelope.rcpt_to,
-                    subject=envelope.subject[:998],
-                    raw=envelope.raw,
-                )
+        # Given a session in the middle of a transaction (a hand-off's notification), the message is part
+        # of it. Given one with none open (a send batch, whose ledger writes on a connection of its own),
+        # it is committed at once, as a server's acceptance would be: left open, on SQLite that transaction
+        # held the writer lock the ledger's next claim waited for (15 s, then "database is locked").
+        joins_caller = self.session.in_transaction()
+        self.session.add(
+            OutboxMessage(
+                message_id=envelope.message_id,
+                mail_from=envelope.mail_from,
+                rcpt_to=envelope.rcpt_to,
+                subject=envelope.subject[:998],
+                raw=envelope.raw,
             )
-            outbox.commit()
+        )
+        self.session.flush() if joins_caller else self.session.commit()
         if while_waiting is not None:
             while_waiting()
         return Delivery(True, 250, "kept in outbox")

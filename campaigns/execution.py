@@ -35,6 +35,7 @@ from campaigns.versions import definition_of
 from nurture.config import Settings
 from nurture.db.base import utcnow
 from nurture.db.bulk import one_of
+from nurture.db.engine import begin_reading
 from nurture.mail.tokens import TokenSigner
 from nurture.mail.topics import opted_out_pairs
 from nurture.mail.transport import Transport
@@ -179,6 +180,10 @@ def run_claim(
 ) -> Counter[str]:
     """Run every enrollment of a claim that is still ours, send what is due, and commit."""
     results: Counter[str] = Counter()
+    # The loads run as a reader (on SQLite they held the writer lock that other workers' per-message
+    # claims wait for); the walk's writes then begin a transaction of their own, as on PostgreSQL,
+    # where the loads lock nothing either.
+    begin_reading(session)
     enrollments = session.scalars(
         select(Enrollment).where(one_of(session, Enrollment.id, claim.enrollment_ids)).order_by(Enrollment.id),
         execution_options={"populate_existing": True},
@@ -186,6 +191,7 @@ def run_claim(
     ours = [e for e in enrollments if e.claim_token == claim.token and e.state == EnrollmentState.ACTIVE]
     results["not ours"] += len(claim.enrollment_ids) - len(ours)  # re-claimed after our lease, paused, or finished
     if not ours:
+        session.commit()
         return results
     leads = {
         lead.id: lead
@@ -202,6 +208,7 @@ def run_claim(
         {s.id: s.kind == SequenceKind.NURTURE for s in session.scalars(select(Sequence).where(Sequence.id.in_({e.sequence_id for e in ours})))},
     )
     batch.opted_out = opted_out_pairs(session, emails)
+    session.commit()  # the end of the reads
     due: list[DueEmail] = []
     for enrollment in ours:
         lead = leads.get(enrollment.lead_id)
@@ -218,6 +225,7 @@ def run_claim(
     if due:
         ensure_sends(session, due)
         delivery = BatchDelivery(session, settings, transport, signer or TokenSigner(settings.secret_key), batch.now, limiter)
+        begin_reading(session)
         cap = FrequencyCap.load(session, settings.frequency_cap_per_day, [d.lead.id for d in due if d.marketing], batch.now)
         delivery.load_owners(due)
         session.commit()  # the ledger writes on its own connection from here on
@@ -231,7 +239,9 @@ def run_claim(
         finally:
             delivery.flush()  # outcomes are durable before the enrollments move past them
             # A reply, stop or pause committed during the sends cleared the claim: those stay as they are now.
+            begin_reading(session)
             held = still_claimed(session, claim.token, [item.enrollment.id for item, _ in outcomes])
+            session.commit()  # the walk's writes begin anew (write_enrollments re-checks the claim)
             moved = [(item, outcome) for item, outcome in outcomes if item.enrollment.id in held]
             results["stopped meanwhile"] += len(outcomes) - len(moved)
             for item, outcome in moved:

@@ -59,7 +59,25 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        begin_immediate(conn.connection.dbapi_connection)
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.connection.dbapi_connection.execute("BEGIN")  # a WAL reader: never waits for the writer, nor blocks it
+        else:
+            begin_immediate(conn.connection.dbapi_connection)
+
+
+READ_ONLY = "nurture_read_only"
+
+
+def begin_reading(session: Session) -> None:
+    """Begin the session's next transaction as one that only reads.
+
+    On SQLite every transaction otherwise begins IMMEDIATE, holding the single writer lock from
+    its first read: a send batch loading its leads held up the other workers' per-message claims.
+    A write inside it may fail with "database is locked": only reads belong here. PostgreSQL
+    ignores the option.
+    """
+    if not session.in_transaction():  # already in one: its reads go on there
+        session.connection(execution_options={READ_ONLY: True})
 
 
 def begin_immediate(dbapi_connection: Any) -> None:

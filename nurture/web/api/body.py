@@ -20,3 +20,10 @@ def json_object() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationError({"body": "The body must be a JSON object"})
     return body
+
+
+def refuse_unknown(body: dict[str, Any], allowed: frozenset[str], why: str = "keys never change") -> None:
+    """A field the endpoint does not take is an error, never silently ignored."""
+    unknown = set(body) - allowed
+    if unknown:
+        raise ValidationError({str(name)[:64]: f"Unknown or unchangeable field ({why})" for name in unknown})

@@ -20,7 +20,7 @@ from nurture.opportunities.pipeline_edit import (
     snapshot,
 )
 from nurture.web.api import blueprint
-from nurture.web.api.body import json_object
+from nurture.web.api.body import json_object, refuse_unknown
 from nurture.web.auth import api_roles, api_user
 from nurture.web.db import db
 from nurture.web.errors import error_response
@@ -28,16 +28,11 @@ from nurture.web.errors import error_response
 ANYONE = (Role.ADMIN, Role.MARKETER, Role.REP)
 ADDABLE = frozenset({"name", "key", "probability", "after"})
 CHANGEABLE = frozenset({"name", "probability", "active", "move"})
+WHY = "keys and outcomes never change"
 
 
 def stage_json(stage: PipelineStage, counts: dict[int, int]) -> dict[str, Any]:
     return {**snapshot(stage), "opportunity_count": counts.get(stage.id, 0)}
-
-
-def _refuse_unknown(body: dict[str, Any], allowed: frozenset[str]) -> None:
-    unknown = set(body) - allowed
-    if unknown:
-        raise ValidationError({str(name)[:64]: "Unknown or unchangeable field (keys and outcomes never change)" for name in unknown})
 
 
 @blueprint.get("/v1/pipeline", endpoint="list_pipeline")
@@ -52,7 +47,7 @@ def index() -> Any:
 @api_roles(Role.ADMIN)
 def create() -> Any:
     session, body = db(), json_object()
-    _refuse_unknown(body, ADDABLE)
+    refuse_unknown(body, ADDABLE, WHY)
     stage = add_stage(session, body, api_user(), utcnow())
     session.commit()
     response = jsonify(stage_json(stage, {}))
@@ -68,7 +63,7 @@ def update(key: str) -> Any:
     if stage is None:
         return error_response(404, {"stage": "Not found"})
     body, actor, now = json_object(), api_user(), utcnow()
-    _refuse_unknown(body, CHANGEABLE)
+    refuse_unknown(body, CHANGEABLE, WHY)
     if "active" in body and not isinstance(body["active"], bool):
         raise ValidationError({"active": "true or false"})
     change_stage(session, stage, {k: v for k, v in body.items() if k in ("name", "probability")}, actor, now)

@@ -7,12 +7,11 @@ from typing import Any
 from flask import jsonify
 from sqlalchemy import select
 
-from nurture.errors import ValidationError
 from nurture.models import Role, Stage
 from nurture.stages.counts import lead_counts
 from nurture.stages.edit import create_stage, ordered, snapshot, update_stage
 from nurture.web.api import blueprint
-from nurture.web.api.body import json_object
+from nurture.web.api.body import json_object, refuse_unknown
 from nurture.web.auth import api_roles, api_user
 from nurture.web.db import db
 from nurture.web.errors import error_response
@@ -52,9 +51,7 @@ def update(key: str) -> Any:
     if stage is None:
         return error_response(404, {"stage": "Not found"})
     body = json_object()
-    unknown = set(body) - CHANGEABLE
-    if unknown:
-        raise ValidationError({name[:64]: "Unknown or unchangeable field (keys never change)" for name in unknown})
+    refuse_unknown(body, CHANGEABLE)
     update_stage(session, stage, body, api_user())
     session.commit()
     return jsonify(stage_json(stage, lead_counts(session)))

@@ -29,3 +29,11 @@ def typed_key(value: object, limit: int = KEY_LIMIT) -> str | None:
 def key_from_name(name: str) -> str:
     """A key made from a display name ("Information qualified!" → information_qualified)."""
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+_WORDS = {"mql": "MQL", "sql": "SQL", "sla_breached": "SLA breached"}
+
+
+def key_words(key: str) -> str:
+    """A stored key as words ("trade_show" → "Trade show"), where no admin-given name exists."""
+    return _WORDS.get(key) or key.replace("_", " ").capitalize()

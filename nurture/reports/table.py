@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from nurture.keys import key_words
 from nurture.reports.period import Period
 
 
@@ -103,11 +104,6 @@ def display(value: Any, kind: str) -> str | None:
     if kind == "key":
         return key_words(str(value))
     return f"{value:,}" if kind == "count" else str(value)
-
-
-def key_words(key: str) -> str:
-    """``trade_show`` → "Trade show" (what the admin's ``humanize`` shows); the CSV and JSON keep the key."""
-    return {"mql": "MQL", "sql": "SQL"}.get(key) or key.replace("_", " ").capitalize()
 
 
 def rate(part: int, whole: int) -> float | None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from campaigns.identity import SenderIdentity, identity_for, mailboxes_of
 from campaigns.ledger import LedgerWriter
 from campaigns.mailbox_cap import MailboxCap, released_at
-from campaigns.messages import build_envelope, choose_variant, message_id_for, sender_of
+from campaigns.messages import build_envelope, choose_variant, message_id_for, sender_for
 from campaigns.models import Enrollment, EnrollmentState, Send, SendState
 from campaigns.ratelimit import RateLimiter, Unlimited
 from campaigns.steps import EmailStep, SequenceDefinition
@@ -187,7 +187,7 @@ class BatchDelivery:
         headers = []
         for d in due:
             if d.send is not None and d.send.state in (SendState.PENDING, SendState.DEFERRED):
-                sender = d.identity.email if d.identity is not None else sender_of(d.definition, self.settings)[0]
+                sender = sender_for(d.definition, self.settings, d.identity)[0]  # the envelope's, as build_envelope picks it
                 headers.append((d.send.id, sender, message_id_for(d.send.id, self.settings)))
         self.ledger.prewrite(headers)
 

@@ -72,6 +72,11 @@ def sender_of(definition: SequenceDefinition, settings: Settings) -> tuple[str, 
     return definition.from_email or settings.sender_email, definition.from_name or settings.sender_name
 
 
+def sender_for(definition: SequenceDefinition, settings: Settings, identity: SenderIdentity | None) -> tuple[str, str]:
+    """(address, display name) of one email: the rep's mailbox in a cadence, else the sequence's sender."""
+    return (identity.email, identity.name) if identity else sender_of(definition, settings)
+
+
 def render_variant(
     lead: Lead, owner: User | None, definition: SequenceDefinition, variant: EmailVariant, settings: Settings,
     unsubscribe_url: str, identity: SenderIdentity | None = None,
@@ -106,7 +111,7 @@ def build_envelope(
     thread: ThreadRef | None = None,
 ) -> Envelope:
     """``identity``: a rep's mailbox (cadences); ``thread``: the first email this one replies to."""
-    sender_email, sender_name = (identity.email, identity.name) if identity else sender_of(definition, settings)
+    sender_email, sender_name = sender_for(definition, settings, identity)
     unsubscribe_url = f"{settings.base_url}/u/{signer.unsubscribe_token(send.id)}"
     rendered = render_variant(lead, owner, definition, variant, settings, unsubscribe_url, identity)
     subject = reply_subject(thread.subject or rendered.subject) if thread is not None else rendered.subject

@@ -82,7 +82,7 @@ def render_variant(
     unsubscribe_url: str, identity: SenderIdentity | None = None,
 ) -> RenderedEmail:  # fmt: skip
     """The variant as ``lead`` reads it (sandboxed Jinja), before link tracking and MIME."""
-    sender_name = identity.name if identity else sender_of(definition, settings)[1]
+    sender_name = sender_for(definition, settings, identity)[1]
     signature = identity.signature if identity else ""
     context = render_context(lead, owner, settings, sender_name, unsubscribe_url, signature)
     return compiled_variant(definition, variant).render(context)

@@ -19,8 +19,8 @@ connection.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import sqlite3
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import Engine
@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from nurture.db.engine import begin_immediate
 
+SQLITE_AUTOCHECKPOINT = 1000  # pages: SQLite's default, restored before the connection goes back to the pool
 Statement = tuple[str, Sequence[Any]]  # SQL with {p} for the DBAPI's placeholder, and its parameters
 
 
@@ -69,32 +70,49 @@ class RawConnection:
         self.placeholder = "?" if self.sqlite else "%s"
         self._dbapi: Any = None  # checked out at the first statement, kept until close()
         self._cursor: Any = None
+        self._formatted: dict[str, str] = {}
 
     def _checkout(self) -> Any:
         if self._dbapi is None:
             self._dbapi = self.engine.raw_connection()
-            if not self.sqlite:
-                self._dbapi.driver_connection.autocommit = True  # restored before it goes back to the pool
             self._cursor = self._dbapi.cursor()
+            if self.sqlite:
+                # The WAL is copied back into the database at the end of the batch (close), not by
+                # whichever per-message commit crosses the threshold (a pause of milliseconds, fsync included).
+                self._cursor.execute("PRAGMA wal_autocheckpoint=0")
+            else:
+                self._dbapi.driver_connection.autocommit = True  # restored before it goes back to the pool
         return self._cursor
 
-    @contextmanager
-    def _sqlite_transaction(self) -> Iterator[None]:
-        begin_immediate(self._dbapi)  # autocommit mode (see engine.py): BEGIN is ours to send
+    def _sql(self, sql: str) -> str:
+        """``sql`` with the DBAPI's placeholder, formatted once per statement text."""
+        formatted = self._formatted.get(sql)
+        if formatted is None:
+            formatted = self._formatted[sql] = sql.format(p=self.placeholder)
+        return formatted
+
+    def _sqlite_run(self, statements: list[Statement], many: bool = False) -> int:
+        """One IMMEDIATE transaction (autocommit mode, see engine.py: BEGIN is ours to send). Most
+        tries find the writer lock free; the others wait for it in begin_immediate."""
+        cursor = self._cursor
         try:
-            yield
+            cursor.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            begin_immediate(self._dbapi)
+        try:
+            for sql, params in statements:
+                (cursor.executemany if many else cursor.execute)(self._sql(sql), params)
+            rowcount = int(cursor.rowcount)
         except BaseException:
-            self._cursor.execute("ROLLBACK")
+            cursor.execute("ROLLBACK")
             raise
-        self._cursor.execute("COMMIT")
+        cursor.execute("COMMIT")
+        return rowcount
 
     def run(self, statements: list[Statement], *, durable: bool = True) -> int:
         cursor = self._checkout()
         if self.sqlite:
-            with self._sqlite_transaction():
-                for sql, params in statements:
-                    cursor.execute(sql.format(p="?"), params)
-                return int(cursor.rowcount)
+            return self._sqlite_run(statements)
         if durable and _distinct_rows(statements):
             cursor.execute(*as_one_statement(statements, self.placeholder))  # autocommit: committed on return
             return int(cursor.rowcount)
@@ -102,24 +120,32 @@ class RawConnection:
             if not durable:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
             for sql, params in statements:
-                cursor.execute(sql.format(p=self.placeholder), params)
+                cursor.execute(self._sql(sql), params)
             return int(cursor.rowcount)
 
     def run_many(self, sql: str, rows: list[Sequence[Any]]) -> None:
         cursor = self._checkout()
         if self.sqlite:
-            with self._sqlite_transaction():
-                cursor.executemany(sql.format(p="?"), rows)
+            self._sqlite_run([(sql, rows)], many=True)
             return
         with self._dbapi.driver_connection.transaction():
-            cursor.executemany(sql.format(p=self.placeholder), rows)
+            cursor.executemany(self._sql(sql), rows)
 
     def close(self) -> None:
-        if self._dbapi is not None:
-            self._cursor.close()
-            if not self.sqlite:
+        if self._dbapi is None:
+            return
+        try:
+            if self.sqlite:
+                self._cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT}")
+                self._cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")  # never waits for readers or writers
+            else:
                 self._dbapi.driver_connection.autocommit = False
-            self._dbapi.close()  # back to the pool, rolled back if anything was left open
+            self._cursor.close()
+        except Exception:
+            self._dbapi.invalidate()  # not as it was lent: never back to the pool
+            raise
+        finally:
+            self._dbapi.close()  # back to the pool (rolled back if anything was left open), or discarded
             self._dbapi = self._cursor = None
 
 

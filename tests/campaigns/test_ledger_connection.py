@@ -3,12 +3,16 @@ autocommit), the last one's row count, and the pooled connection handed back as 
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from campaigns.ledger_connection import RawConnection, as_one_statement
+from campaigns.ledger_connection import SQLITE_AUTOCHECKPOINT, RawConnection, as_one_statement
+from nurture.db.engine import make_engine
 
 PROBE = "ledger_connection_probe"
 
@@ -62,6 +66,7 @@ def test_the_pooled_connection_goes_back_as_it_was_lent(database, probe):
     try:
         if database.backend == "sqlite":  # autocommit by design (nurture/db/engine.py), no transaction left open
             assert lent.driver_connection.in_transaction is False
+            assert lent.driver_connection.execute("PRAGMA wal_autocheckpoint").fetchone() == (SQLITE_AUTOCHECKPOINT,)
             return
         assert lent.driver_connection.autocommit is False
         cursor = lent.cursor()
@@ -79,3 +84,27 @@ def test_as_one_statement_puts_the_earlier_updates_in_ctes():
         f"UPDATE {PROBE} SET state = %s WHERE state = %s AND id = %s"
     )
     assert params == ["a", "b", 1, "c", "d", 2]
+
+
+def _checkpointed_states(db: Path, copy: Path) -> dict[int, str]:
+    """What the database file itself holds, without its WAL: the writes checkpointed so far."""
+    shutil.copyfile(db, copy)
+    with sqlite3.connect(copy) as conn:
+        return dict(conn.execute(f"SELECT id, state FROM {PROBE}").fetchall())
+
+
+def test_on_sqlite_the_wal_is_checkpointed_when_the_batch_ends_not_by_a_per_message_commit(tmp_path):
+    db = tmp_path / "ledger.db"
+    engine = make_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE TABLE {PROBE} (id INTEGER PRIMARY KEY, state VARCHAR(20))"))
+        conn.execute(text(f"INSERT INTO {PROBE} (id, state) VALUES (1, 'pending'), (2, 'pending')"))
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    ledger = RawConnection(engine)
+    for n in range(SQLITE_AUTOCHECKPOINT + 100):  # more commits than SQLite's own checkpoint threshold (in pages)
+        ledger.run([("UPDATE " + PROBE + " SET state = {p} WHERE id = {p}", (f"s{n}", 1))])
+    assert _checkpointed_states(db, tmp_path / "copy.db") == {1: "pending", 2: "pending"}
+    ledger.close()
+    assert _checkpointed_states(db, tmp_path / "copy.db") == {1: f"s{SQLITE_AUTOCHECKPOINT + 99}", 2: "pending"}
+    engine.dispose()

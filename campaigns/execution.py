@@ -42,6 +42,7 @@ from nurture.mail.transport import Transport
 from nurture.models import Lead, Suppression
 
 MAX_TRANSITIONS = 200  # a definition that loops without waiting is stopped, not spun forever
+BUILD_AHEAD = 50  # messages built together before they are sent (delivery.build_ahead); bounds the memory held
 
 
 def _schedule(enrollment: Enrollment, at: datetime) -> None:
@@ -234,8 +235,10 @@ def run_claim(
         try:
             # Enrollments move on after the whole batch is sent: each per-message commit then
             # carries only ledger rows, and the enrollments are written once, at the end.
-            for item, following in zip(due, [*due[1:], None], strict=True):
-                outcomes.append((item, delivery.deliver(item, cap, following)))
+            for start in range(0, len(due), BUILD_AHEAD):
+                chunk = due[start : start + BUILD_AHEAD]
+                delivery.build_ahead(chunk)
+                outcomes.extend((item, delivery.deliver(item, cap)) for item in chunk)
         finally:
             delivery.flush()  # outcomes are durable before the enrollments move past them
             # A reply, stop or pause committed during the sends cleared the claim: those stay as they are now.

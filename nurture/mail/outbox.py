@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from nurture.mail.transport import NOT_CLAIMED, BeforeData, Delivery, Envelope, WhileWaiting
+from nurture.mail.transport import NOT_CLAIMED, BeforeData, Delivery, Envelope
 from nurture.models import OutboxMessage
 
 
@@ -12,9 +12,7 @@ class OutboxTransport:
     def __init__(self, session: Session):
         self.session = session
 
-    def send(
-        self, envelope: Envelope, before_data: BeforeData | None = None, while_waiting: WhileWaiting | None = None
-    ) -> Delivery:
+    def send(self, envelope: Envelope, before_data: BeforeData | None = None) -> Delivery:
         if before_data is not None and not before_data():
             return NOT_CLAIMED
         # Given a session in the middle of a transaction (a hand-off's notification), the message is part
@@ -32,8 +30,6 @@ class OutboxTransport:
             )
         )
         self.session.flush() if joins_caller else self.session.commit()
-        if while_waiting is not None:
-            while_waiting()
         return Delivery(True, 250, "kept in outbox")
 
     def close(self) -> None:

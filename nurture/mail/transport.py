@@ -9,9 +9,6 @@ from typing import Protocol
 # Called before anything of the message is written (the envelope follows, pipelined when the
 # server allows): the caller commits "sending" there. Returning False abandons the message.
 BeforeData = Callable[[], bool]
-# Called once the message is written, while the server is still answering: the caller prepares
-# the next message meanwhile. It must not raise (the outcome is not read yet).
-WhileWaiting = Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -42,8 +39,6 @@ NOT_CLAIMED = Delivery(False, 0, "not claimed")
 
 
 class Transport(Protocol):
-    def send(
-        self, envelope: Envelope, before_data: BeforeData | None = None, while_waiting: WhileWaiting | None = None
-    ) -> Delivery: ...
+    def send(self, envelope: Envelope, before_data: BeforeData | None = None) -> Delivery: ...
 
     def close(self) -> None: ...

@@ -157,7 +157,7 @@ def test_each_claim_commits_the_previous_outcome_so_one_message_at_most_is_unack
     seen: list[list[SendState]] = []
 
     class Watching:
-        def send(self, envelope, before_data=None, while_waiting=None):
+        def send(self, envelope, before_data=None):
             def claim_then_look():
                 claimed = before_data()
                 seen.append([s for (s,) in session.execute(select(Send.state).order_by(Send.id))])

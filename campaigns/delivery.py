@@ -46,6 +46,7 @@ class Outcome:
 
 
 ADVANCE = Outcome("advance")
+BUILD_AHEAD_BYTES = 8 << 20  # messages built ahead of their sends (build_ahead): a whole default batch, unless large
 LEFT = Outcome("left")  # stopped or paused meanwhile: not the batch's to move (run_claim leaves it out)
 
 
@@ -208,8 +209,9 @@ class BatchDelivery:
             send, lead, owner, due.definition, step, variant, self.settings, self.signer, due.identity, due.thread
         )
 
-    def build_ahead(self, chunk: list[DueEmail]) -> None:
-        """Build the messages of the next ``chunk`` of due emails in one go, before sending them.
+    def build_ahead(self, upcoming: list[DueEmail]) -> list[DueEmail]:
+        """Build the messages of the next due emails in one go, before sending them: the chunk of
+        ``upcoming`` built (at least one email; up to BUILD_AHEAD_BYTES of messages held).
 
         Only bytes, no side effects. Built one by one between sends, a message cost a worker twice the
         CPU (0.17 against 0.09 ms, measured): every send's system calls and the other processes on the
@@ -217,16 +219,21 @@ class BatchDelivery:
         where the error belongs; one that is not sent after all (a wait) only cost its building.
         """
         self._built = {}
-        for due in chunk:
+        held = 0
+        for count, due in enumerate(upcoming):
+            if held >= BUILD_AHEAD_BYTES:
+                return upcoming[:count]
             send = due.send
             if send is None or send.state not in (SendState.PENDING, SendState.DEFERRED):
                 continue
             if send.next_attempt_at is not None and send.next_attempt_at > self.now:
                 continue  # deferred, not yet due
             try:
-                self._built[send.id] = self._envelope(due)
+                envelope = self._built[send.id] = self._envelope(due)
             except Exception:  # noqa: BLE001 - built again in its own turn (above)
                 continue
+            held += len(envelope.raw)
+        return upcoming
 
     def deliver(self, due: DueEmail, cap: FrequencyCap) -> Outcome:
         """Send one due email (its message built ahead by ``build_ahead``, or now)."""

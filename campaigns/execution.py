@@ -42,7 +42,6 @@ from nurture.mail.transport import Transport
 from nurture.models import Lead, Suppression
 
 MAX_TRANSITIONS = 200  # a definition that loops without waiting is stopped, not spun forever
-BUILD_AHEAD = 50  # messages built together before they are sent (delivery.build_ahead); bounds the memory held
 
 
 def _schedule(enrollment: Enrollment, at: datetime) -> None:
@@ -235,9 +234,8 @@ def run_claim(
         try:
             # Enrollments move on after the whole batch is sent: each per-message commit then
             # carries only ledger rows, and the enrollments are written once, at the end.
-            for start in range(0, len(due), BUILD_AHEAD):
-                chunk = due[start : start + BUILD_AHEAD]
-                delivery.build_ahead(chunk)
+            while len(outcomes) < len(due):
+                chunk = delivery.build_ahead(due[len(outcomes) :])
                 outcomes.extend((item, delivery.deliver(item, cap)) for item in chunk)
         finally:
             delivery.flush()  # outcomes are durable before the enrollments move past them

@@ -180,6 +180,45 @@ def test_each_claim_commits_the_previous_outcome_so_one_message_at_most_is_unack
     assert len(smtp_sink.received) == 4
 
 
+def _built_before_each_claim(session, clock, engine_settings, smtp_transport, monkeypatch):
+    """How many messages were built when each claim came: the batch builds them ahead, in chunks."""
+    import campaigns.delivery as delivery
+
+    built: list[int] = []
+    build = delivery.build_envelope
+    monkeypatch.setattr(delivery, "build_envelope", lambda *args: built.append(1) or build(*args))
+    claims: list[int] = []
+
+    class Counting:
+        def send(self, envelope, before_data=None):
+            return smtp_transport.send(envelope, lambda: claims.append(len(built)) or before_data())
+
+        def close(self):
+            pass
+
+    run_claim(session, engine_settings, claim_due(session, clock(), 100, 300), Counting(), clock=clock)
+    return claims
+
+
+def test_a_batch_builds_its_messages_before_it_sends_them(
+    session, clock, make_lead, make_sequence, smtp_sink, smtp_transport, engine_settings, monkeypatch
+):
+    _enroll(session, clock, make_lead, make_sequence, [f"lead{n}@example.com" for n in range(4)])
+    assert _built_before_each_claim(session, clock, engine_settings, smtp_transport, monkeypatch) == [4, 4, 4, 4]
+    assert len(smtp_sink.received) == 4
+
+
+def test_messages_built_ahead_stay_within_the_memory_budget(
+    session, clock, make_lead, make_sequence, smtp_sink, smtp_transport, engine_settings, monkeypatch
+):
+    import campaigns.delivery as delivery
+
+    monkeypatch.setattr(delivery, "BUILD_AHEAD_BYTES", 1)  # less than one message: chunks of one
+    _enroll(session, clock, make_lead, make_sequence, [f"lead{n}@example.com" for n in range(4)])
+    assert _built_before_each_claim(session, clock, engine_settings, smtp_transport, monkeypatch) == [1, 2, 3, 4]
+    assert sorted(r.rcpt_tos[0] for r in smtp_sink.received) == [f"lead{n}@example.com" for n in range(4)]
+
+
 def test_enrolling_a_suppressed_lead_is_refused_with_the_reason(session, clock, make_lead, make_sequence):
     import pytest
 

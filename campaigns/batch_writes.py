@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, insert, inspect, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.state import InstanceState
 
 from campaigns.models import Enrollment
@@ -42,14 +42,10 @@ def write_enrollments(session: Session, enrollments: list[Enrollment], claim_tok
     rows: list[dict[str, Any]] = []
     states = []
     for enrollment in enrollments:
-        state = inspect(enrollment)
-        rows.append(
-            {
-                "enrollment_id": enrollment.id,
-                "claimed_with": claim_token,
-                **{name: getattr(enrollment, name) for name in WALKED},
-            }
-        )
+        state = instance_state(enrollment)
+        values = state.dict  # the loaded attributes; one expired meanwhile is loaded again by getattr
+        walked = {name: values[name] if name in values else getattr(enrollment, name) for name in WALKED}
+        rows.append({"enrollment_id": enrollment.id, "claimed_with": claim_token, **walked})
         if state.committed_state.keys() <= WALKED_SET:
             states.append((state, state.dict))  # only walked columns changed: all of it is written below
         else:

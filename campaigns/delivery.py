@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -84,34 +86,40 @@ _LEDGER_COLUMNS = [SENDS.c[name] for name in LedgerRow.__dataclass_fields__]
 
 def _ledger_rows(session: Session, due: list[DueEmail]) -> dict[tuple[int, int, str], LedgerRow]:
     """The rows of these due emails' enrollments and steps, keyed (enrollment, version, step)."""
-    found: dict[tuple[int, int, str], LedgerRow] = {}
     query = select(SENDS.c.version_id, SENDS.c.step_id, *_LEDGER_COLUMNS).where(
         one_of(session, SENDS.c.enrollment_id, [d.enrollment.id for d in due]),
         SENDS.c.step_id.in_({d.step.id for d in due}),
     )
-    for version_id, step_id, *values in session.execute(query):
+    return _keyed(session.execute(query))
+
+
+def _keyed(rows: Iterable[Sequence[Any]]) -> dict[tuple[int, int, str], LedgerRow]:
+    """Ledger rows read as (version_id, step_id, *LedgerRow fields), keyed (enrollment, version, step)."""
+    found: dict[tuple[int, int, str], LedgerRow] = {}
+    for version_id, step_id, *values in rows:
         row = LedgerRow(*values)
         found[(row.enrollment_id, version_id, step_id)] = row
     return found
 
 
 def ensure_sends(session: Session, due: list[DueEmail]) -> None:
-    """Find or create the ledger row of each due email (one select, one insert), and commit."""
+    """Find or create the ledger row of each due email, and commit: one INSERT … RETURNING creates
+    the missing rows (a batch's first attempt: every row), one select finds the others (a retry)."""
     keys = [(d.enrollment.id, d.enrollment.version_id, d.step.id) for d in due]
-    existing = _ledger_rows(session, due)
-    missing = [d for d, key in zip(due, keys, strict=True) if key not in existing]
-    if missing:
-        # A duplicated job may insert the same rows: the unique key keeps one, the other's insert does nothing.
-        rows = [
-            {"enrollment_id": d.enrollment.id, "version_id": d.enrollment.version_id, "step_id": d.step.id,
-             "variant": choose_variant(d.step, d.enrollment.id).id, "lead_id": d.lead.id, "rcpt_to": d.lead.email,
-             "state": SendState.PENDING, "attempts": 0, "created_at": utcnow()}
-            for d in missing
-        ]  # fmt: skip
-        session.execute(insert_ignoring_duplicates(session, SENDS), rows)
-        existing.update(_ledger_rows(session, missing))
+    rows = [
+        {"enrollment_id": d.enrollment.id, "version_id": d.enrollment.version_id, "step_id": d.step.id,
+         "variant": choose_variant(d.step, d.enrollment.id).id, "lead_id": d.lead.id, "rcpt_to": d.lead.email,
+         "state": SendState.PENDING, "attempts": 0, "created_at": utcnow()}
+        for d in due
+    ]  # fmt: skip
+    # A row that exists already (a retry, or a duplicated job's insert) is left as it is, and not returned.
+    insert = insert_ignoring_duplicates(session, SENDS).returning(SENDS.c.version_id, SENDS.c.step_id, *_LEDGER_COLUMNS)
+    found = _keyed(session.execute(insert, rows))
+    existing = [d for d, key in zip(due, keys, strict=True) if key not in found]
+    if existing:
+        found.update(_ledger_rows(session, existing))
     for d, key in zip(due, keys, strict=True):
-        d.send = existing[key]
+        d.send = found[key]
     session.commit()  # no transaction (nor SQLite's writer lock) is held across the network below
 
 

@@ -1,8 +1,8 @@
 """Sending email steps exactly once, through the ledger.
 
 pending ──claim (one conditional UPDATE that also checks the suppression list)──► sending
-  (committed before the envelope: MAIL+RCPT+DATA then go in one round trip when the server
-  offers PIPELINING; a refused recipient settles the claimed row)
+  (committed before DATA: with PIPELINING, MAIL and RCPT went ahead with the message before,
+  else MAIL+RCPT+DATA go in one round trip; a refused recipient settles the claimed row)
 sending ──250──► sent · 5xx──► bounced (address suppressed) · 4xx / connection──► deferred (backoff)
 sending, lease expired ──► unknown: maybe delivered (RFC 1047), surfaced, never resent.
 """
@@ -243,8 +243,10 @@ class BatchDelivery:
             held += len(envelope.raw)
         return upcoming
 
-    def deliver(self, due: DueEmail, cap: FrequencyCap) -> Outcome:
-        """Send one due email (its message built ahead by ``build_ahead``, or now)."""
+    def deliver(self, due: DueEmail, cap: FrequencyCap, then: DueEmail | None = None) -> Outcome:
+        """Send one due email (its message built ahead by ``build_ahead``, or now); ``then``, the
+        batch's next one, lets the transport open that message's transaction early (SMTP: its MAIL
+        and RCPT go with this message; its claim still comes before its DATA)."""
         send, lead, step = due.send, due.lead, due.step
         assert send is not None
         if send.state in (SendState.SENT, SendState.UNKNOWN):
@@ -274,7 +276,8 @@ class BatchDelivery:
         # Committed with the claim: the sender counts towards its mailbox cap, the subject starts a thread.
         self.ledger.note(send.id, envelope.mail_from, envelope.subject, envelope.message_id)
         topic = due.definition.topic
-        delivery = self.transport.send(envelope, lambda: self.ledger.claim_and_commit(send.id, topic))
+        following = self._built.get(then.send.id) if then is not None and then.send is not None else None
+        delivery = self.transport.send(envelope, lambda: self.ledger.claim_and_commit(send.id, topic), following)
         if delivery.accepted:
             self.ledger.sent(send.id)
             self._event(lead, "email_sent", f"Sent '{envelope.subject}' (step '{step.id}')", send.id)

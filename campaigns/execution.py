@@ -236,7 +236,8 @@ def run_claim(
             # carries only ledger rows, and the enrollments are written once, at the end.
             while len(outcomes) < len(due):
                 chunk = delivery.build_ahead(due[len(outcomes) :])
-                outcomes.extend((item, delivery.deliver(item, cap)) for item in chunk)
+                for item, then in zip(chunk, [*chunk[1:], None], strict=True):
+                    outcomes.append((item, delivery.deliver(item, cap, then)))
         finally:
             delivery.flush()  # outcomes are durable before the enrollments move past them
             # A reply, stop or pause committed during the sends cleared the claim: those stay as they are now.

@@ -2,9 +2,9 @@
 
 The claim (pending → sending, refused for a suppressed address or an
 enrollment no longer active, in one statement) is committed before the
-message's envelope is written (smtp.py: MAIL, RCPT and DATA then go in one
-round trip when the server offers PIPELINING); a recipient refused after it
-settles the row like any other outcome. The outcome of message i is
+message's DATA (smtp.py: with PIPELINING its MAIL and RCPT may have gone
+ahead with the message before it; they carry nothing); a recipient refused
+after it settles the row like any other outcome. The outcome of message i is
 committed in the same transaction as the claim of message i+1, and the last
 outcome of a batch on its own by ``flush``: one commit per message instead of
 two. A crash between a 250 and that commit leaves that one row "sending", which

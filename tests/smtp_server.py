@@ -34,6 +34,8 @@ class SinkHandler:
     # Recipients whose message is kept (delivered) but whose connection drops before the server's 250.
     drop_before_reply: set[str] = field(default_factory=set)
     pipelining: bool = True
+    # What the server was given, in order: "RCPT <address>" and "DATA <recipients>".
+    commands: list[str] = field(default_factory=list)
 
     async def handle_EHLO(
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
@@ -44,12 +46,14 @@ class SinkHandler:
         return with_pipelining(session, hostname, responses)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
+        self.commands.append(f"RCPT {address}")
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.commands.append(f"DATA {','.join(envelope.rcpt_tos)}")
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
         if self.drop_before_reply.intersection(envelope.rcpt_tos):

@@ -12,7 +12,9 @@ class OutboxTransport:
     def __init__(self, session: Session):
         self.session = session
 
-    def send(self, envelope: Envelope, before_data: BeforeData | None = None) -> Delivery:
+    def send(
+        self, envelope: Envelope, before_data: BeforeData | None = None, then: Envelope | None = None
+    ) -> Delivery:
         if before_data is not None and not before_data():
             return NOT_CLAIMED
         # Given a session in the middle of a transaction (a hand-off's notification), the message is part

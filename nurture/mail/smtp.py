@@ -44,12 +44,16 @@ class _NoAnswerAfterMessage(Exception):
     """The message and its final dot were written, then the connection failed before the server's answer."""
 
 
-def _write(conn: smtplib.SMTP, commands: list[str]) -> None:
-    """The commands in one write (several small writes would wait on each other's ACKs: Nagle)."""
+def _command_lines(commands: list[str]) -> str:
     lines = "".join(f"{command}\r\n" for command in commands)
     if lines.count("\r") != len(commands) or lines.count("\n") != len(commands):
         raise ValueError(f"command and arguments contain prohibited newline characters: {lines!r}")
-    conn.send(lines)
+    return lines
+
+
+def _write(conn: smtplib.SMTP, commands: list[str]) -> None:
+    """The commands in one write (several small writes would wait on each other's ACKs: Nagle)."""
+    conn.send(_command_lines(commands))
 
 
 def _one_at_a_time(conn: smtplib.SMTP, commands: list[str]) -> list[tuple[int, bytes]]:
@@ -69,15 +73,44 @@ def _refusal(replies: list[tuple[int, bytes]]) -> tuple[int, bytes] | None:
     return None
 
 
-def _message(conn: smtplib.SMTP, raw: bytes) -> tuple[int, bytes]:
-    """The message after the server's 354, and the server's answer to it."""
+def _message(conn: smtplib.SMTP, raw: bytes, following: list[str]) -> tuple[int, bytes]:
+    """The message after the server's 354 (then ``following`` commands, in the same write), and the
+    server's answer to the message."""
     # Dot-stuffing, as smtplib does; most messages have no line starting with a dot (a search is ~5x cheaper).
     body = _LEADING_DOT.sub(b"..", raw) if raw.startswith(b".") or b"\n." in raw else raw
-    conn.send(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n"))
+    commands = _command_lines(following).encode("ascii") if following else b""
+    conn.send(body + (b".\r\n" if body.endswith(b"\r\n") else b"\r\n.\r\n") + commands)
     try:
         return conn.getreply()
     except (OSError, smtplib.SMTPServerDisconnected) as exc:  # the server may have taken it: not a retry
         raise _NoAnswerAfterMessage(str(exc)) from exc
+
+
+def _reset(conn: smtplib.SMTP) -> None:
+    """Read the answers to a MAIL and RCPT written ahead, and abort that transaction."""
+    conn.getreply()
+    conn.getreply()
+    conn.rset()
+
+
+def _envelope_replies(
+    conn: smtplib.SMTP, envelope: Envelope, pipelining: bool, opened: bool
+) -> list[tuple[int, bytes]]:
+    """MAIL's, RCPT's and DATA's answers (fewer when one is refused): MAIL and RCPT written ahead
+    (``opened``) are answered already, then DATA goes alone; else the three in one write
+    (PIPELINING) or one at a time."""
+    if opened:
+        replies = [conn.getreply(), conn.getreply()]
+    else:
+        commands = _envelope_commands(envelope, pipelining)
+        _write(conn, commands if pipelining else commands[:1])
+        if pipelining:
+            return [conn.getreply() for _ in commands]
+        replies = _one_at_a_time(conn, commands)
+    if _refusal(replies) is None:
+        _write(conn, ["data"])
+        replies.append(conn.getreply())
+    return replies
 
 
 class SmtpTransport:
@@ -87,6 +120,7 @@ class SmtpTransport:
         self.password = urlsplit(url).password
         self.timeout = timeout
         self._conn: smtplib.SMTP | None = None
+        self._opened: tuple[str, str] | None = None  # (from, to) whose MAIL and RCPT are written, unanswered
 
     def _connection(self) -> smtplib.SMTP:
         if self._conn is None:
@@ -101,34 +135,39 @@ class SmtpTransport:
             self._conn = conn
         return self._conn
 
-    def send(self, envelope: Envelope, before_data: BeforeData | None = None) -> Delivery:
+    def send(
+        self, envelope: Envelope, before_data: BeforeData | None = None, then: Envelope | None = None
+    ) -> Delivery:
         """``before_data`` (the caller's commit of "sending") first, then the envelope: MAIL, RCPT and
         DATA in one write when the server offers PIPELINING (one round trip), else one at a time;
         then the message.
+
+        ``then``, the envelope the caller sends next: with PIPELINING its MAIL and RCPT follow this
+        message's final dot in the same write (RFC 2920 lets message content open a group), so the
+        server answers them while the caller commits its next claim; that send then writes only DATA.
 
         A crash before the message leaves nothing at the server (an open transaction is
         dropped with the connection), so only the message's own round trip is ambiguous.
         """
         try:
             conn = self._connection()
-            if before_data is not None and not before_data():
-                return NOT_CLAIMED  # nothing written for this message
+            opened = self._opened_for(conn, envelope)
+            if before_data is not None and not self._claimed(conn, before_data, opened):
+                return NOT_CLAIMED  # nothing of this message written but MAIL and RCPT, reset
             pipelining = conn.has_extn("pipelining")
-            commands = _envelope_commands(envelope, pipelining)
-            _write(conn, commands if pipelining else commands[:1])
-            replies = [conn.getreply() for _ in commands] if pipelining else _one_at_a_time(conn, commands)
+            replies = _envelope_replies(conn, envelope, pipelining, opened)
             if (refusal := _refusal(replies)) is not None:
                 if len(replies) == 3 and replies[2][0] == 354:
                     self._drop()  # a server that said 354 anyway waits for a message: only closing aborts it
                 else:
                     conn.rset()
                 return Delivery(False, refusal[0], refusal[1].decode(errors="replace"))
-            if not pipelining:
-                _write(conn, ["data"])
-                replies.append(conn.getreply())
             if replies[2][0] != 354:
                 raise smtplib.SMTPDataError(*replies[2])
-            code, text = _message(conn, envelope.raw)
+            following = _envelope_commands(then, pipelining=False) if then is not None and pipelining else []
+            code, text = _message(conn, envelope.raw, following)
+            if following:
+                self._opened = (then.mail_from, then.rcpt_to)  # type: ignore[union-attr]
         except _NoAnswerAfterMessage as exc:
             self.close()
             return Delivery(False, 0, f"no answer after the message was sent: {exc}", ambiguous=True)
@@ -145,12 +184,36 @@ class SmtpTransport:
             return Delivery(False, code, text.decode(errors="replace"))
         return Delivery(True, 250)
 
+    def _opened_for(self, conn: smtplib.SMTP, envelope: Envelope) -> bool:
+        """Whether the last send already wrote this envelope's MAIL and RCPT (``then``); another
+        envelope's are answered and reset first."""
+        opened, self._opened = self._opened, None
+        if opened is None:
+            return False
+        if opened == (envelope.mail_from, envelope.rcpt_to):
+            return True
+        _reset(conn)
+        return False
+
+    def _claimed(self, conn: smtplib.SMTP, before_data: BeforeData, opened: bool) -> bool:
+        try:
+            claimed = before_data()
+        except BaseException:
+            if opened:
+                self._drop()  # MAIL and RCPT answered but unread: not a connection to reuse as it is
+            raise
+        if not claimed and opened:
+            _reset(conn)
+        return claimed
+
     def _drop(self) -> None:
+        self._opened = None
         if self._conn is not None:
             self._conn.close()  # no QUIT: the connection is mid-conversation
             self._conn = None
 
     def close(self) -> None:
+        self._opened = None
         if self._conn is not None:
             try:
                 self._conn.quit()

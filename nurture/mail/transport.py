@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-# Called before anything of the message is written (the envelope follows, pipelined when the
-# server allows): the caller commits "sending" there. Returning False abandons the message.
+# Called before DATA, before anything of the message is written but its MAIL and RCPT (which may
+# have gone ahead, see Transport.send's ``then``): the caller commits "sending" there. Returning
+# False abandons the message.
 BeforeData = Callable[[], bool]
 
 
@@ -39,6 +40,10 @@ NOT_CLAIMED = Delivery(False, 0, "not claimed")
 
 
 class Transport(Protocol):
-    def send(self, envelope: Envelope, before_data: BeforeData | None = None) -> Delivery: ...
+    def send(
+        self, envelope: Envelope, before_data: BeforeData | None = None, then: Envelope | None = None
+    ) -> Delivery:
+        """``then``: the envelope likely sent next (a hint; SMTP may open its transaction early)."""
+        ...
 
     def close(self) -> None: ...

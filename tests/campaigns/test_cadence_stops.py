@@ -88,11 +88,11 @@ class StopsMidBatch(SmtpTransport):
         super().__init__(url, timeout=5)
         self.reply, self.after_claim = reply, after_claim
 
-    def send(self, envelope, before_data=None):  # type: ignore[no-untyped-def]
+    def send(self, envelope, before_data=None, then=None):  # type: ignore[no-untyped-def]
         if not self.after_claim:
             self.reply()
-            return super().send(envelope, before_data)
-        return super().send(envelope, lambda: bool(before_data() and (self.reply() or True)))  # type: ignore[misc]
+            return super().send(envelope, before_data, then)
+        return super().send(envelope, lambda: bool(before_data() and (self.reply() or True)), then)  # type: ignore[misc]
 
 
 def _claimed_then_replied(session, session_factory, clock, engine_settings, make_lead, make_sequence, tick, smtp_sink, after_claim):

@@ -157,13 +157,13 @@ def test_each_claim_commits_the_previous_outcome_so_one_message_at_most_is_unack
     seen: list[list[SendState]] = []
 
     class Watching:
-        def send(self, envelope, before_data=None):
+        def send(self, envelope, before_data=None, then=None):
             def claim_then_look():
                 claimed = before_data()
                 seen.append([s for (s,) in session.execute(select(Send.state).order_by(Send.id))])
                 return claimed
 
-            return smtp_transport.send(envelope, claim_then_look)
+            return smtp_transport.send(envelope, claim_then_look, then)
 
         def close(self):
             pass
@@ -190,8 +190,8 @@ def _built_before_each_claim(session, clock, engine_settings, smtp_transport, mo
     claims: list[int] = []
 
     class Counting:
-        def send(self, envelope, before_data=None):
-            return smtp_transport.send(envelope, lambda: claims.append(len(built)) or before_data())
+        def send(self, envelope, before_data=None, then=None):
+            return smtp_transport.send(envelope, lambda: claims.append(len(built)) or before_data(), then)
 
         def close(self):
             pass

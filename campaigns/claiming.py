@@ -36,9 +36,11 @@ def _due(now: datetime, limit: int):  # type: ignore[no-untyped-def]
     )
 
 
-def claim_due(session: Session, now: datetime, limit: int, lease_seconds: float) -> Claim:
-    """Claim up to ``limit`` due enrollments and commit; returns the token and ids (maybe none)."""
-    wake_due(session, now)  # pauses that ended (out of office, rep away) are due again from now
+def claim_due(session: Session, now: datetime, limit: int, lease_seconds: float, *, wake: bool = True) -> Claim:
+    """Claim up to ``limit`` due enrollments and commit; returns the token and ids (maybe none).
+    ``wake=False``: the caller already woke the pauses that ended (a tick claiming batch after batch)."""
+    if wake:
+        wake_due(session, now)  # pauses that ended (out of office, rep away) are due again from now
     token = secrets.token_hex(8)
     lease_until = now + timedelta(seconds=lease_seconds)
     if session.get_bind().dialect.name == "postgresql":

@@ -28,8 +28,10 @@ def dispatch_due(settings: Settings, connection: Redis) -> int:
     dispatched = 0
     send_queue = queue(SEND, connection)
     with job_session() as session:
-        for _ in range(MAX_BATCHES_PER_TICK):
-            claim = claim_due(session, utcnow(), settings.batch_size, settings.claim_lease_seconds)
+        for batch in range(MAX_BATCHES_PER_TICK):
+            # Pauses that ended are woken once a tick, with the first claim: each wake is an UPDATE
+            # holding SQLite's writer lock that the workers' per-message claims wait for.
+            claim = claim_due(session, utcnow(), settings.batch_size, settings.claim_lease_seconds, wake=batch == 0)
             if not claim.enrollment_ids:
                 break
             send_queue.enqueue(

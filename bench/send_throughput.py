@@ -13,6 +13,8 @@ for the scheduler's next poll (it claims once a second) is latency, not
 throughput: it is printed apart, as the end-to-end rate.
 
     .venv/bin/python bench/send_throughput.py [--messages 3000] [--backend sqlite|postgresql]
+
+BENCH_WORKERS (default 2) and BENCH_BATCH (default: the product's NURTURE_BATCH_SIZE default) vary the setup.
 """
 
 from __future__ import annotations
@@ -139,7 +141,11 @@ def _wait_first_claim(engine) -> float:
 
 
 def bench_env(sink: Sink, url: str, redis_url: str, tmp: Path) -> dict[str, str]:
-    return engine_env(url, redis_url, sink.url, tmp, NURTURE_BATCH_SIZE=os.environ.get("BENCH_BATCH", "250"), NURTURE_CLAIM_LEASE_SECONDS="300")
+    """The workers' settings: the product's default batch size unless BENCH_BATCH says otherwise."""
+    from nurture.config import Settings
+
+    batch = os.environ.get("BENCH_BATCH") or str(Settings.batch_size)
+    return engine_env(url, redis_url, sink.url, tmp, NURTURE_BATCH_SIZE=batch, NURTURE_CLAIM_LEASE_SECONDS="300")
 
 
 def ours(sink: Sink, engine, env: dict[str, str], count: int, tmp: Path) -> tuple[float, float]:

@@ -37,7 +37,9 @@ class Settings:
     # At most this many marketing emails per lead in any 24 hours (0: no cap); more wait, never drop.
     frequency_cap_per_day: int = 1
     # Sending: enrollments claimed per batch, and the leases that make crashed work visible.
-    batch_size: int = 250
+    # Enrollments a send job runs. A batch has its own costs (loads, ledger rows, the WAL copied back
+    # at its end); 500 sent ~8% more a second than 250 with two workers (bench/RESULTS.md).
+    batch_size: int = 500
     claim_lease_seconds: float = 300.0
     send_lease_seconds: float = 120.0
     retry_backoff_seconds: tuple[float, ...] = (60.0, 300.0, 900.0, 3600.0, 14400.0)

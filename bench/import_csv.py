@@ -115,13 +115,13 @@ def raw_insert(engine, rows: int) -> float:
     plan = json.dumps({"plan": "pro"})
     data = [
         (f"person.{n}@company{n // 25}.example.com", "Ada", "Lovelace", "CTO", "+1 (555) 000-0000", "import", "US",
-         "America/New_York", "marketing", "lead", "new", plan, now, now)
+         "America/New_York", "marketing", "lead", "new", plan, now, now, now)
         for n in range(rows)
     ]  # fmt: skip
     mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
     sql = (
         "INSERT INTO leads (email, first_name, last_name, title, phone, source, country, timezone, owner_team, "
-        f"lifecycle_stage, lead_status, custom_fields, created_at, updated_at) VALUES ({', '.join([mark] * 14)})"
+        f"lifecycle_stage, lead_status, custom_fields, created_at, updated_at, stage_entered_at) VALUES ({', '.join([mark] * 15)})"
     )
     started = time.perf_counter()
     with engine.begin() as conn:

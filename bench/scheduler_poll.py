@@ -36,8 +36,9 @@ def grow(engine, target: int, have: int, sequence_id: int, version_id: int) -> N
     with engine.begin() as conn:
         conn.execute(
             text("""
-                INSERT INTO leads (email, source, owner_team, lifecycle_stage, lead_status, custom_fields, created_at, updated_at)
-                SELECT 'bench' || g || '@example.com', 'other', 'marketing', 'lead', 'new', '{}', now(), now()
+                INSERT INTO leads (email, source, owner_team, lifecycle_stage, lead_status, custom_fields, created_at, updated_at,
+                                   stage_entered_at)
+                SELECT 'bench' || g || '@example.com', 'other', 'marketing', 'lead', 'new', '{}', now(), now(), now()
                 FROM generate_series(CAST(:start AS integer), CAST(:stop AS integer)) AS g
             """),
             {"start": have, "stop": target - 1},

@@ -78,7 +78,7 @@ def apply_filters(stmt: Select[Any], filters: LeadFilters) -> Select[Any]:
         pattern = contains_pattern(filters.q)
         # One branch per searched column, so each can use its own (trigram) index on PostgreSQL.
         matching = union(
-            select(Lead.id).where(Lead.email.like(pattern, escape="\\")),
+            select(Lead.id).where(func.lower(Lead.email).like(pattern, escape="\\")),
             select(Lead.id).where(func.lower(Lead.first_name).like(pattern, escape="\\")),
             select(Lead.id).where(func.lower(Lead.last_name).like(pattern, escape="\\")),
             select(Lead.id).join(Company, Company.id == Lead.company_id).where(func.lower(Company.name).like(pattern, escape="\\")),

@@ -19,7 +19,6 @@ connection.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -92,13 +91,9 @@ class RawConnection:
         return formatted
 
     def _sqlite_run(self, statements: list[Statement], many: bool = False) -> int:
-        """One IMMEDIATE transaction (autocommit mode, see engine.py: BEGIN is ours to send). Most
-        tries find the writer lock free; the others wait for it in begin_immediate."""
+        """One IMMEDIATE transaction (autocommit mode, see engine.py: BEGIN is ours to send)."""
         cursor = self._cursor
-        try:
-            cursor.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:
-            begin_immediate(self._dbapi)
+        begin_immediate(self._dbapi)
         try:
             for sql, params in statements:
                 (cursor.executemany if many else cursor.execute)(self._sql(sql), params)

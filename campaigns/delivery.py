@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -191,11 +191,17 @@ class BatchDelivery:
         caps = {d.identity.email: d.identity.daily_cap for d in cadence if d.identity is not None}
         self.mailbox_cap = MailboxCap.load(self.session, caps, self.now)
 
+    def _sendable(self, send: LedgerRow | None) -> TypeGuard[LedgerRow]:
+        """A row this batch would hand to the transport: pending, or deferred and due again."""
+        if send is None or send.state not in (SendState.PENDING, SendState.DEFERRED):
+            return False
+        return send.next_attempt_at is None or send.next_attempt_at <= self.now
+
     def prewrite_headers(self, due: list[DueEmail]) -> None:
         """Each row's Message-ID and sender, written for the whole batch before its first claim (ledger.py)."""
         headers = []
         for d in due:
-            if d.send is not None and d.send.state in (SendState.PENDING, SendState.DEFERRED):
+            if self._sendable(d.send):
                 sender = sender_for(d.definition, self.settings, d.identity)[0]  # the envelope's, as build_envelope picks it
                 headers.append((d.send.id, sender, message_id_for(d.send.id, self.settings)))
         self.ledger.prewrite(headers)
@@ -232,10 +238,8 @@ class BatchDelivery:
             if held >= BUILD_AHEAD_BYTES:
                 return upcoming[:count]
             send = due.send
-            if send is None or send.state not in (SendState.PENDING, SendState.DEFERRED):
+            if not self._sendable(send):
                 continue
-            if send.next_attempt_at is not None and send.next_attempt_at > self.now:
-                continue  # deferred, not yet due
             try:
                 envelope = self._built[send.id] = self._envelope(due)
             except Exception:  # noqa: BLE001 - built again in its own turn (above)

@@ -35,6 +35,11 @@ def backends() -> list[str]:
     return ["sqlite"]
 
 
+def postgresql_backend() -> list[str]:
+    """``["postgresql"]`` when it is reachable (always in CI), for a test of PostgreSQL-only SQL or indexes."""
+    return [b for b in backends() if b == "postgresql"]
+
+
 def migrate(engine: Engine) -> None:
     config = alembic_config(str(engine.url))
     with engine.connect() as conn:

@@ -13,7 +13,7 @@ from campaigns.models import Enrollment
 from campaigns.sequences import activate, create_sequence
 from nurture.db.engine import make_sessionmaker
 from nurture.models import Lead
-from tests.databases import backends, migrated_database
+from tests.databases import backends, migrated_database, postgresql_backend
 
 
 @pytest.mark.parametrize("backend", backends())
@@ -24,7 +24,7 @@ def test_the_csv_benchmarks_raw_insert_fits_the_leads_table(backend, tmp_path):
             assert session.scalar(select(func.count()).select_from(Lead)) == 3
 
 
-@pytest.mark.parametrize("backend", [b for b in backends() if b == "postgresql"])  # its SQL is PostgreSQL's
+@pytest.mark.parametrize("backend", postgresql_backend())  # its SQL is PostgreSQL's
 def test_the_poll_benchmarks_seeder_fits_the_schema(backend, tmp_path):
     with migrated_database(backend, tmp_path) as (_url, engine):
         with make_sessionmaker(engine)() as session:

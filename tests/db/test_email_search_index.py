@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from bench import import_csv
-from tests.databases import backends, migrated_database
+from tests.databases import migrated_database, postgresql_backend
 
 
 def _plan(engine, sql: str, **params: object) -> str:
@@ -16,7 +16,7 @@ def _plan(engine, sql: str, **params: object) -> str:
         return "\n".join(row[0] for row in conn.execute(text("EXPLAIN " + sql), params))
 
 
-@pytest.mark.parametrize("backend", [b for b in backends() if b == "postgresql"])  # trigram indexes are PostgreSQL's
+@pytest.mark.parametrize("backend", postgresql_backend())  # trigram indexes are PostgreSQL's
 def test_an_import_chunks_email_lookup_never_takes_the_trigram_index_which_search_does(backend, tmp_path):
     with migrated_database(backend, tmp_path) as (_url, engine):
         import_csv.raw_insert(engine, 20_000)

@@ -1,8 +1,9 @@
 """Sending email steps exactly once, through the ledger.
 
 pending ──claim (one conditional UPDATE that also checks the suppression list)──► sending
-  (committed before DATA: with PIPELINING, MAIL and RCPT went ahead with the message before,
-  else MAIL+RCPT+DATA go in one round trip; a refused recipient settles the claimed row)
+  (committed before the message's content: with PIPELINING, its MAIL, RCPT and DATA went ahead
+  with the message before, else MAIL+RCPT+DATA go in one round trip; a refused recipient settles
+  the claimed row)
 sending ──250──► sent · 5xx──► bounced (address suppressed) · 4xx / connection──► deferred (backoff)
 sending, lease expired ──► unknown: maybe delivered (RFC 1047), surfaced, never resent.
 """
@@ -144,11 +145,18 @@ class FrequencyCap:
                 cap.recent[lead_id].append(sent_at)
         return cap
 
-    def blocked_until(self, lead_id: int) -> datetime | None:
-        return released_at(self.recent[lead_id], self.per_day)
+    def blocked_until(self, lead_id: int, *, one_more_at: datetime | None = None) -> datetime | None:
+        """``one_more_at``: as if one more email were sent then (the one about to go)."""
+        times = self.recent[lead_id] if one_more_at is None else [*self.recent[lead_id], one_more_at]
+        return released_at(times, self.per_day)
 
     def count(self, lead_id: int, sent_at: datetime) -> None:
         self.recent[lead_id].append(sent_at)
+
+
+def _sender(due: DueEmail) -> str | None:
+    """The mailbox a cadence email goes from (its daily cap applies); None for a sequence's sender."""
+    return due.identity.email if due.identity is not None else None
 
 
 class BatchDelivery:
@@ -173,6 +181,7 @@ class BatchDelivery:
         self.events: list[dict[str, object]] = []  # timeline rows, written by the caller with the enrollments
         self._owners: dict[int, User] = {}
         self._built: dict[int, Envelope] = {}  # send id → the message, built ahead (build_ahead)
+        self._slots: dict[int, float] = {}  # send id → its rate limiter answer, taken ahead (_following)
         self.mailbox_cap = MailboxCap({})
 
     def load_owners(self, due: list[DueEmail]) -> None:
@@ -269,18 +278,18 @@ class BatchDelivery:
             return Outcome("wait", until=send.next_attempt_at)
         if due.marketing and (blocked := cap.blocked_until(lead.id)) is not None:
             return Outcome("wait", until=blocked)
-        sender = due.identity.email if due.identity is not None else None
+        sender = _sender(due)
         if sender is not None and (blocked := self.mailbox_cap.blocked_until(sender)) is not None:
             self.ledger.settle(send.id, state=SendState.DEFERRED, next_attempt_at=blocked, last_error="mailbox daily cap")
             return Outcome("wait", until=blocked)
-        if (delay := self.limiter.acquire(send.rcpt_to.rsplit("@", 1)[-1], time.time())) > 0:
+        if (delay := self._rate_slot(send)) > 0:
             return Outcome("wait", until=self.now + timedelta(seconds=delay))
 
         envelope = self._envelope(due)
         # Committed with the claim: the sender counts towards its mailbox cap, the subject starts a thread.
         self.ledger.note(send.id, envelope.mail_from, envelope.subject, envelope.message_id)
         topic = due.definition.topic
-        following = self._built.get(then.send.id) if then is not None and then.send is not None else None
+        following = self._following(due, then, cap)
         delivery = self.transport.send(envelope, lambda: self.ledger.claim_and_commit(send.id, topic), following)
         if delivery.accepted:
             self.ledger.sent(send.id)
@@ -315,6 +324,31 @@ class BatchDelivery:
             self.session.commit()  # no session transaction stays open while the ledger writes
             return Outcome("exit", reason=f"Hard bounce: {delivery.code}")
         return self._defer(send, delivery.code, delivery.detail)
+
+    def _rate_slot(self, send: LedgerRow) -> float:
+        """The rate limiter's answer for this message (0: go; else seconds to wait), taken now or
+        already by ``_following``."""
+        taken = self._slots.pop(send.id, None)
+        return taken if taken is not None else self.limiter.acquire(send.rcpt_to.rsplit("@", 1)[-1], time.time())
+
+    def _following(self, due: DueEmail, then: DueEmail | None, cap: FrequencyCap) -> Envelope | None:
+        """``then``'s message when it will be sent right after ``due`` unless its claim is lost: the
+        transport opens its transaction ahead (SMTP: MAIL, RCPT and DATA with this message), and one
+        opened but not sent next is aborted by closing the connection. So ``then`` must pass now the
+        checks its own turn makes, whatever becomes of ``due``: not its lead or mailbox when a cap
+        could count ``due`` (as if it were sent), and a rate-limit slot, taken here for its turn."""
+        built = self._built.get(then.send.id) if then is not None and self._sendable(then.send) else None
+        if then is None or then.send is None or built is None:
+            return None
+        counted = self.now if due.marketing and due.lead.id == then.lead.id else None
+        if then.marketing and cap.blocked_until(then.lead.id, one_more_at=counted) is not None:
+            return None
+        sender = _sender(then)
+        counted = self.now if sender == _sender(due) else None
+        if sender is not None and self.mailbox_cap.blocked_until(sender, one_more_at=counted) is not None:
+            return None
+        slot = self._slots[then.send.id] = self.limiter.acquire(then.send.rcpt_to.rsplit("@", 1)[-1], time.time())
+        return built if slot == 0 else None
 
     def _held_back(self, send: LedgerRow) -> Outcome | None:
         """The enrollment stopped or paused after the batch claimed it (a reply, out of office …): its

@@ -1,9 +1,9 @@
-"""The hot ledger statements: the claim before DATA and the outcome after it.
+"""The hot ledger statements: the claim before the message and the outcome after it.
 
 The claim (pending → sending, refused for a suppressed address or an
 enrollment no longer active, in one statement) is committed before the
-message's DATA (smtp.py: with PIPELINING its MAIL and RCPT may have gone
-ahead with the message before it; they carry nothing); a recipient refused
+message's content (smtp.py: with PIPELINING its MAIL, RCPT and DATA may have
+gone ahead with the message before it; they carry nothing); a recipient refused
 after it settles the row like any other outcome. The outcome of message i is
 committed in the same transaction as the claim of message i+1, and the last
 outcome of a batch on its own by ``flush``: one commit per message instead of

@@ -45,8 +45,10 @@ class MailboxCap:
                 cap.recent[sender].append(sent_at)
         return cap
 
-    def blocked_until(self, sender: str) -> datetime | None:
-        return released_at(self.recent[sender], self.caps.get(sender, 0))
+    def blocked_until(self, sender: str, *, one_more_at: datetime | None = None) -> datetime | None:
+        """``one_more_at``: as if one more email were sent then (the one about to go)."""
+        times = self.recent[sender] if one_more_at is None else [*self.recent[sender], one_more_at]
+        return released_at(times, self.caps.get(sender, 0))
 
     def count(self, sender: str, sent_at: datetime) -> None:
         self.recent[sender].append(sent_at)

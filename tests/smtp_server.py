@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 
 @dataclass
@@ -34,12 +35,16 @@ class SinkHandler:
     # Recipients whose message is kept (delivered) but whose connection drops before the server's 250.
     drop_before_reply: set[str] = field(default_factory=set)
     pipelining: bool = True
-    # What the server was given, in order: "RCPT <address>" and "DATA <recipients>".
+    # What the server was given, in order: "RCPT <address>", "354 <recipients>" (DATA's go-ahead
+    # given) and "DATA <recipients>" (the message received).
     commands: list[str] = field(default_factory=list)
+
+    ehlos: int = 0  # one a connection (no STARTTLS here)
 
     async def handle_EHLO(
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
     ) -> list[str]:
+        self.ehlos += 1
         if not self.pipelining:
             session.host_name = hostname
             return responses
@@ -61,6 +66,21 @@ class SinkHandler:
         return "250 Message accepted for delivery"
 
 
+class _RecordingSMTP(SMTP):
+    """aiosmtpd's server, noting in the handler's ``commands`` when it gives DATA's go-ahead (354):
+    its handlers only hear of DATA once the message has arrived."""
+
+    async def smtp_DATA(self, arg: str) -> None:
+        if self.envelope is not None and self.envelope.rcpt_tos and not arg:
+            self.event_handler.commands.append(f"354 {','.join(self.envelope.rcpt_tos)}")
+        await super().smtp_DATA(arg)
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        return _RecordingSMTP(self.handler, **self.SMTP_kwargs)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -70,7 +90,7 @@ def free_port() -> int:
 class SmtpSink:
     def __init__(self) -> None:
         self.handler = SinkHandler()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=free_port())
+        self.controller = _Controller(self.handler, hostname="127.0.0.1", port=free_port())
 
     @property
     def url(self) -> str:

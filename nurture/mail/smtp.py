@@ -86,27 +86,18 @@ def _message(conn: smtplib.SMTP, raw: bytes, following: list[str]) -> tuple[int,
         raise _NoAnswerAfterMessage(str(exc)) from exc
 
 
-def _reset(conn: smtplib.SMTP) -> None:
-    """Read the answers to a MAIL and RCPT written ahead, and abort that transaction."""
-    conn.getreply()
-    conn.getreply()
-    conn.rset()
-
-
 def _envelope_replies(
     conn: smtplib.SMTP, envelope: Envelope, pipelining: bool, opened: bool
 ) -> list[tuple[int, bytes]]:
-    """MAIL's, RCPT's and DATA's answers (fewer when one is refused): MAIL and RCPT written ahead
-    (``opened``) are answered already, then DATA goes alone; else the three in one write
-    (PIPELINING) or one at a time."""
+    """MAIL's, RCPT's and DATA's answers (fewer when one is refused): the three written ahead
+    (``opened``) are answered already; else the three in one write (PIPELINING) or one at a time."""
     if opened:
-        replies = [conn.getreply(), conn.getreply()]
-    else:
-        commands = _envelope_commands(envelope, pipelining)
-        _write(conn, commands if pipelining else commands[:1])
-        if pipelining:
-            return [conn.getreply() for _ in commands]
-        replies = _one_at_a_time(conn, commands)
+        return [conn.getreply() for _ in range(3)]
+    commands = _envelope_commands(envelope, pipelining)
+    _write(conn, commands if pipelining else commands[:1])
+    if pipelining:
+        return [conn.getreply() for _ in commands]
+    replies = _one_at_a_time(conn, commands)
     if _refusal(replies) is None:
         _write(conn, ["data"])
         replies.append(conn.getreply())
@@ -120,7 +111,7 @@ class SmtpTransport:
         self.password = urlsplit(url).password
         self.timeout = timeout
         self._conn: smtplib.SMTP | None = None
-        self._opened: tuple[str, str] | None = None  # (from, to) whose MAIL and RCPT are written, unanswered
+        self._opened: tuple[str, str] | None = None  # (from, to) whose MAIL, RCPT and DATA are written, unanswered
 
     def _connection(self) -> smtplib.SMTP:
         if self._conn is None:
@@ -142,17 +133,21 @@ class SmtpTransport:
         DATA in one write when the server offers PIPELINING (one round trip), else one at a time;
         then the message.
 
-        ``then``, the envelope the caller sends next: with PIPELINING its MAIL and RCPT follow this
-        message's final dot in the same write (RFC 2920 lets message content open a group), so the
-        server answers them while the caller commits its next claim; that send then writes only DATA.
+        ``then``, the envelope the caller sends next: with PIPELINING its MAIL, RCPT and DATA follow
+        this message's final dot in the same write (RFC 2920 lets message content open a group, and
+        DATA ends one), so the server answers them, 354 included, while the caller commits its next
+        claim; that send then writes only its message. DATA's 354 only invites the content: nothing
+        is delivered before the final dot, and a transaction gone ahead but not sent (another message
+        came next, or its claim was lost) is aborted by closing the connection (RFC 5321 §3.8), the
+        one way out of a 354.
 
         A crash before the message leaves nothing at the server (an open transaction is
         dropped with the connection), so only the message's own round trip is ambiguous.
         """
         try:
+            opened = self._opened_for(envelope)
             conn = self._connection()
-            opened = self._opened_for(conn, envelope)
-            if before_data is not None and not self._claimed(conn, before_data, opened):
+            if before_data is not None and not self._claimed(before_data, opened):
                 return NOT_CLAIMED  # nothing of this message written but MAIL and RCPT, reset
             pipelining = conn.has_extn("pipelining")
             replies = _envelope_replies(conn, envelope, pipelining, opened)
@@ -164,7 +159,7 @@ class SmtpTransport:
                 return Delivery(False, refusal[0], refusal[1].decode(errors="replace"))
             if replies[2][0] != 354:
                 raise smtplib.SMTPDataError(*replies[2])
-            following = _envelope_commands(then, pipelining=False) if then is not None and pipelining else []
+            following = _envelope_commands(then, pipelining=True) if then is not None and pipelining else []
             code, text = _message(conn, envelope.raw, following)
             if following:
                 self._opened = (then.mail_from, then.rcpt_to)  # type: ignore[union-attr]
@@ -184,26 +179,26 @@ class SmtpTransport:
             return Delivery(False, code, text.decode(errors="replace"))
         return Delivery(True, 250)
 
-    def _opened_for(self, conn: smtplib.SMTP, envelope: Envelope) -> bool:
-        """Whether the last send already wrote this envelope's MAIL and RCPT (``then``); another
-        envelope's are answered and reset first."""
+    def _opened_for(self, envelope: Envelope) -> bool:
+        """Whether the last send already wrote this envelope's MAIL, RCPT and DATA (``then``); another
+        envelope's transaction is aborted (a new connection then)."""
         opened, self._opened = self._opened, None
         if opened is None:
             return False
         if opened == (envelope.mail_from, envelope.rcpt_to):
             return True
-        _reset(conn)
+        self._drop()
         return False
 
-    def _claimed(self, conn: smtplib.SMTP, before_data: BeforeData, opened: bool) -> bool:
+    def _claimed(self, before_data: BeforeData, opened: bool) -> bool:
         try:
             claimed = before_data()
         except BaseException:
             if opened:
-                self._drop()  # MAIL and RCPT answered but unread: not a connection to reuse as it is
+                self._drop()  # a transaction gone ahead, maybe at 354: only closing aborts it
             raise
         if not claimed and opened:
-            _reset(conn)
+            self._drop()
         return claimed
 
     def _drop(self) -> None:

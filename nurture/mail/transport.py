@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-# Called before DATA, before anything of the message is written but its MAIL and RCPT (which may
-# have gone ahead, see Transport.send's ``then``): the caller commits "sending" there. Returning
-# False abandons the message.
+# Called before the message's content, before anything of it is written but its MAIL, RCPT and DATA
+# (which may have gone ahead, see Transport.send's ``then``: DATA's 354 only invites the content):
+# the caller commits "sending" there. Returning False abandons the message.
 BeforeData = Callable[[], bool]
 
 

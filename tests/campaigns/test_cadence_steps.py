@@ -140,6 +140,19 @@ def test_a_mailbox_cap_holds_the_overflow_until_the_oldest_send_leaves_the_rolli
     assert session.scalar(select(Send.state).where(Send.rcpt_to == "b@acme.com")) == SendState.SENT
 
 
+def test_an_email_the_mailbox_cap_will_hold_is_not_opened_ahead(session, clock, make_sequence, tick, smtp_sink, smtp_transport):
+    """Rita's second email waits for her cap (the first counts), Bob's goes: the held one's SMTP
+    transaction never went ahead, so no connection was closed to abort it."""
+    rita = rep_with_mailbox(session, daily_cap="1")
+    bob = rep_with_mailbox(session, "bob@example.com", from_email="bob@sales.example")
+    sequence = make_sequence({"steps": [{"id": "hi", "type": "email", "subject": "Hi", "html": "<p>Hi</p>" + FOOTER}]}, kind="cadence")
+    for rep, email in ((rita, "a@acme.com"), (rita, "b@acme.com"), (bob, "c@acme.com")):
+        enrolled(session, sequence, rep, clock, email)
+    tick(smtp_transport)
+    assert [r.rcpt_tos for r in smtp_sink.received] == [["a@acme.com"], ["c@acme.com"]]
+    assert smtp_sink.handler.ehlos == 1
+
+
 def test_the_send_window_can_follow_the_reps_timezone(session, clock, make_sequence, tick):
     rep = rep_with_mailbox(session, timezone="Asia/Tokyo")
     steps = [{"id": "hi", "type": "email", "subject": "Hi", "html": "<p>Hi</p>" + FOOTER}]

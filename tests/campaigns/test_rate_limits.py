@@ -42,6 +42,8 @@ def test_a_domain_limit_defers_the_excess_and_delivers_it_later(
     run_claim(session, engine_settings, claim_due(session, clock(), 100, 300), smtp_transport, clock=clock, limiter=limiter)
     delivered = sorted(r.rcpt_tos[0] for r in smtp_sink.received)
     assert len(delivered) == 5 and "free@other.org" in delivered  # 4 to example.com, other domains unaffected
+    # A message over the limit never had its transaction opened ahead (only closing would abort it): one connection.
+    assert smtp_sink.handler.ehlos == 1
     assert len([s for s in session.scalars(select(Send)) if s.state == SendState.SENT]) == 5
 
     for _ in range(10):

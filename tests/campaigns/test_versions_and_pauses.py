@@ -92,6 +92,23 @@ def test_the_frequency_cap_defers_instead_of_dropping(session, clock, make_lead,
     assert sorted(r.message["Subject"] for r in smtp_sink.received) == ["A", "B"]
 
 
+def test_an_email_the_frequency_cap_will_hold_is_not_opened_ahead(
+    session, clock, make_lead, make_sequence, tick, smtp_sink, smtp_transport, engine_settings
+):
+    """The batch sends busy's first email, holds its second (the cap counts the first), sends other's:
+    the held one's SMTP transaction never went ahead, so no connection was closed to abort it."""
+    capped = engine_settings.with_(frequency_cap_per_day=1)
+    first = make_sequence({"steps": [{"id": "a", "type": "email", "subject": "A", "html": "<p>a</p>"}]}, name="First")
+    second = make_sequence({"steps": [{"id": "b", "type": "email", "subject": "B", "html": "<p>b</p>"}]}, name="Second")
+    busy, other = make_lead("busy@example.com"), make_lead("other@example.com")
+    for sequence, lead in ((first, busy), (second, busy), (first, other)):
+        enroll(session, sequence, lead, now=clock(), by="test")
+    session.commit()
+    tick(smtp_transport, capped)
+    assert [(r.rcpt_tos[0], r.message["Subject"]) for r in smtp_sink.received] == [("busy@example.com", "A"), ("other@example.com", "A")]
+    assert smtp_sink.handler.ehlos == 1
+
+
 def test_ab_variants_split_by_weight_and_are_recorded(session, clock, make_lead, make_sequence, tick, smtp_sink, smtp_transport):
     definition = {"steps": [{"id": "ab", "type": "email", "variants": [
         {"id": "short", "subject": "Short", "html": "<p>s</p>", "weight": 50},

@@ -1,7 +1,8 @@
-"""The caller's commit ("sending") comes before the message's DATA; the envelope then goes in one
-round trip with PIPELINING, one command at a time without; either way the message follows only a
+"""The caller's commit ("sending") comes before the message; the envelope then goes in one round
+trip with PIPELINING, one command at a time without; either way the message follows only a
 successful commit, and a refusal or a lost claim sends nothing. With PIPELINING the next message's
-MAIL and RCPT may go ahead, with the message before it: never its DATA."""
+MAIL, RCPT and DATA may go ahead, with the message before it (DATA's 354 only invites the message):
+never its content."""
 
 from __future__ import annotations
 
@@ -83,12 +84,12 @@ def test_a_failed_commit_sends_nothing_and_the_next_message_still_goes(settings,
     assert [r.rcpt_tos for r in sink.received] == [["b@example.com"]]
 
 
-def test_the_next_envelope_goes_ahead_with_the_message_before_it_and_its_data_after_its_claim(settings, sink, transport):
-    at_claim: list[tuple[bool, bool]] = []
+def test_the_next_envelope_goes_ahead_with_the_message_before_it_and_its_content_after_its_claim(settings, sink, transport):
+    at_claim: list[tuple[bool, bool, bool]] = []
 
     def claim(to, wait):
         def commit() -> bool:
-            at_claim.append((_given(sink, f"RCPT {to}", wait), f"DATA {to}" in sink.handler.commands))
+            at_claim.append((_given(sink, f"RCPT {to}", wait), _given(sink, f"354 {to}", wait), f"DATA {to}" in sink.handler.commands))
             return True
 
         return commit
@@ -96,19 +97,24 @@ def test_the_next_envelope_goes_ahead_with_the_message_before_it_and_its_data_af
     assert _send(settings, transport, "a@example.com", claim("a@example.com", 0), then="b@example.com").accepted
     wait = 2 if sink.handler.pipelining else 0.2  # what was written ahead is on its way; nothing would come without
     assert _send(settings, transport, "b@example.com", claim("b@example.com", wait)).accepted
-    # With PIPELINING, b's RCPT was given with a's message, before b's claim; without, after it. DATA never before.
-    assert at_claim == [(False, False), (sink.handler.pipelining, False)]
-    assert sink.handler.commands == ["RCPT a@example.com", "DATA a@example.com", "RCPT b@example.com", "DATA b@example.com"]
+    # With PIPELINING, b's RCPT and DATA were given with a's message, before b's claim (the server had
+    # said 354); without, after it. b's message itself never before its claim.
+    ahead = sink.handler.pipelining
+    assert at_claim == [(False, False, False), (ahead, ahead, False)]
+    assert sink.handler.commands == [
+        "RCPT a@example.com", "354 a@example.com", "DATA a@example.com", "RCPT b@example.com", "354 b@example.com", "DATA b@example.com"
+    ]  # fmt: skip
     assert [r.rcpt_tos for r in sink.received] == [["a@example.com"], ["b@example.com"]]
 
 
-def test_an_envelope_gone_ahead_but_not_sent_next_is_reset(settings, sink, transport):
+def test_an_envelope_gone_ahead_but_not_sent_next_is_aborted_unsent(settings, sink, transport):
     assert _send(settings, transport, "a@example.com", lambda: True, then="waits@example.com").accepted
     assert _send(settings, transport, "c@example.com", lambda: True).accepted
-    assert [r.rcpt_tos for r in sink.received] == [["a@example.com"], ["c@example.com"]]
+    assert _send(settings, transport, "d@example.com", lambda: True).accepted
+    assert [r.rcpt_tos for r in sink.received] == [["a@example.com"], ["c@example.com"], ["d@example.com"]]
 
 
-def test_an_envelope_gone_ahead_whose_claim_is_lost_is_reset_and_the_next_message_goes(settings, sink, transport):
+def test_an_envelope_gone_ahead_whose_claim_is_lost_is_aborted_and_the_next_message_goes(settings, sink, transport):
     assert _send(settings, transport, "a@example.com", lambda: True, then="taken@example.com").accepted
     assert _send(settings, transport, "taken@example.com", lambda: False) == NOT_CLAIMED
     assert _send(settings, transport, "next@example.com", lambda: True).accepted

@@ -207,7 +207,10 @@ class BatchDelivery:
         return send.next_attempt_at is None or send.next_attempt_at <= self.now
 
     def prewrite_headers(self, due: list[DueEmail]) -> None:
-        """Each row's Message-ID and sender, written for the whole batch before its first claim (ledger.py)."""
+        """Each row's Message-ID and sender, written for the whole batch before its first claim, where
+        that saves the claims work (ledger.py)."""
+        if not self.ledger.prewrites:
+            return
         headers = []
         for d in due:
             if self._sendable(d.send):

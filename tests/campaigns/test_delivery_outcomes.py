@@ -252,8 +252,9 @@ def test_a_connection_lost_after_the_whole_message_is_unknown_and_never_resent(
 def test_the_ledger_row_carries_the_message_id_sender_and_subject_of_what_was_sent(
     session, clock, make_lead, make_sequence, tick, smtp_sink, smtp_transport
 ):
-    """Message-ID and sender are written for the batch before its claims, the subject with each claim:
-    all three must be those of the bytes the server received (replies and mailbox caps rely on them)."""
+    """Message-ID and sender are written for the batch before its claims (SQLite) or by each claim
+    (PostgreSQL), the subject with each claim: all three must be those of the bytes the server
+    received (replies and mailbox caps rely on them)."""
     _enroll(session, clock, make_lead, make_sequence, ["a@example.com", "b@example.com"])
     tick(smtp_transport)
     received = {r.rcpt_tos[0]: r.message for r in smtp_sink.received}
@@ -265,3 +266,24 @@ def test_the_ledger_row_carries_the_message_id_sender_and_subject_of_what_was_se
         assert send.sender_email == "news@nurture.test" and "news@nurture.test" in message["From"]
         assert send.subject == message["Subject"] == "Hello"
     assert len({s.message_id for s in sends}) == 2
+
+
+def test_each_ledger_row_is_updated_by_its_claim_and_its_outcome_plus_a_prewrite_on_sqlite_only(
+    session, clock, make_lead, make_sequence, tick, smtp_transport
+):
+    """On PostgreSQL every update of a row (the claim changes an indexed state) writes all of its
+    indexes, so the claim writes the headers too; on SQLite a prewrite keeps them out of the claims."""
+    from sqlalchemy import event
+
+    _enroll(session, clock, make_lead, make_sequence, ["a@example.com", "b@example.com"])
+    updated: list[int] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if statement.startswith("UPDATE sends"):
+            updated.append(len(parameters) if executemany else 1)
+
+    event.listen(session.connection(), "before_cursor_execute", count)
+    tick(smtp_transport)
+    event.remove(session.connection(), "before_cursor_execute", count)
+    assert {s.state for s in session.scalars(select(Send))} == {SendState.SENT}
+    assert sum(updated) == {"postgresql": 4, "sqlite": 6}[session.get_bind().dialect.name]

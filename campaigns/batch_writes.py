@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.state import InstanceState
 
-from campaigns.models import Enrollment
+from campaigns.models import Enrollment, EnrollmentState
+from nurture.db.bulk import insert_many, unnest
 from nurture.models import LeadEvent
 
 # The columns the step walk sets (execution._schedule, _move and enrollments.finish).
@@ -33,6 +34,13 @@ _UPDATE = (
            _TABLE.c.state == "active")
     .values({name: bindparam(name) for name in WALKED})
 )  # fmt: skip
+
+
+_UNNESTED = {"enrollment_id": _TABLE.c.id, "claimed_with": _TABLE.c.claim_token, **{name: _TABLE.c[name] for name in WALKED}}
+_UPDATE_UNNESTED = (
+    f"UPDATE enrollments SET {', '.join(f'{name} = v.{name}' for name in WALKED)} FROM {{source}}"
+    " WHERE enrollments.id = v.enrollment_id AND enrollments.claim_token = v.claimed_with AND enrollments.state = %s"
+)
 
 
 def write_enrollments(session: Session, enrollments: list[Enrollment], claim_token: str) -> None:
@@ -55,11 +63,14 @@ def write_enrollments(session: Session, enrollments: list[Enrollment], claim_tok
     # done once for the batch. The public set_committed_value, 7 calls an enrollment, and the flush
     # then walking every enrollment for no change, were ~10% of a send worker.
     InstanceState._commit_all_states(states, session.identity_map)
-    session.execute(_UPDATE, rows)
+    if session.get_bind().dialect.name == "postgresql":
+        source, params = unnest(session, _UNNESTED, rows)  # one statement, not one a row (nurture/db/bulk.py)
+        session.connection().exec_driver_sql(_UPDATE_UNNESTED.format(source=source), (*params, EnrollmentState.ACTIVE.value))
+    else:
+        session.execute(_UPDATE, rows)
 
 
 def write_events(session: Session, events: list[dict[str, Any]]) -> None:
-    """The batch's timeline events (rows from timeline.event_row), one Core insert (the caller commits)."""
-    if events:
-        session.execute(insert(LeadEvent.__table__), events)
-        events.clear()
+    """The batch's timeline events (rows from timeline.event_row), one insert (the caller commits)."""
+    insert_many(session, LeadEvent.__table__, events)
+    events.clear()

@@ -30,7 +30,7 @@ from campaigns.steps import EmailStep, SequenceDefinition
 from campaigns.threading import ThreadRef, first_emails
 from nurture.config import Settings
 from nurture.db.base import utcnow
-from nurture.db.bulk import insert_ignoring_duplicates, one_of
+from nurture.db.bulk import insert_many, one_of
 from nurture.mail.suppression import suppress
 from nurture.mail.tokens import TokenSigner
 from nurture.mail.topics import opted_out_topics
@@ -83,6 +83,7 @@ class LedgerRow:
 
 SENDS = Send.__table__
 _LEDGER_COLUMNS = [SENDS.c[name] for name in LedgerRow.__dataclass_fields__]
+_RETURNED = [SENDS.c.version_id, SENDS.c.step_id, *_LEDGER_COLUMNS]
 
 
 def _ledger_rows(session: Session, due: list[DueEmail]) -> dict[tuple[int, int, str], LedgerRow]:
@@ -114,8 +115,7 @@ def ensure_sends(session: Session, due: list[DueEmail]) -> None:
         for d in due
     ]  # fmt: skip
     # A row that exists already (a retry, or a duplicated job's insert) is left as it is, and not returned.
-    insert = insert_ignoring_duplicates(session, SENDS).returning(SENDS.c.version_id, SENDS.c.step_id, *_LEDGER_COLUMNS)
-    found = _keyed(session.execute(insert, rows))
+    found = _keyed(insert_many(session, SENDS, rows, skip_duplicates=True, returning=_RETURNED))
     existing = [d for d, key in zip(due, keys, strict=True) if key not in found]
     if existing:
         found.update(_ledger_rows(session, existing))

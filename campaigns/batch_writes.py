@@ -4,8 +4,9 @@ After a batch is sent every enrollment moves on, and the ORM flush of those
 rows (history per attribute, one UPDATE per distinct column set, an ORM insert
 per timeline event) took ~20% of a worker's time. The step walk only changes
 the columns below, so they are written for every enrollment with one
-executemany, and the ORM is told the values are committed, so its flush finds
-nothing left to do. Anything else an action changed is still flushed by the ORM.
+statement (an executemany on SQLite, ``unnest`` on PostgreSQL), and the ORM is
+told the values are committed, so its flush finds nothing left to do. Anything
+else an action changed is still flushed by the ORM.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ _UPDATE_UNNESTED = (
 
 
 def write_enrollments(session: Session, enrollments: list[Enrollment], claim_token: str) -> None:
-    """One executemany for the walked columns of every enrollment the claim still holds (the caller commits)."""
+    """One statement for the walked columns of every enrollment the claim still holds (the caller commits)."""
     if not enrollments:
         return
     rows: list[dict[str, Any]] = []

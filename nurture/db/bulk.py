@@ -51,7 +51,7 @@ def unnest(session: Session, columns: Mapping[str, Column[Any]], rows: list[dict
     dialect = session.get_bind().dialect
     arrays, params = [], []
     for name, column in columns.items():
-        convert = (lambda value: json.dumps(value)) if isinstance(column.type, JSON) else column.type.bind_processor(dialect)
+        convert = json.dumps if isinstance(column.type, JSON) else column.type.bind_processor(dialect)
         values = [row[name] for row in rows]
         params.append([convert(value) for value in values] if convert else values)
         arrays.append(f"%s::{column.type.compile(dialect=dialect)}[]")

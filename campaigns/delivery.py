@@ -332,7 +332,10 @@ class BatchDelivery:
         """The rate limiter's answer for this message (0: go; else seconds to wait), taken now or
         already by ``_following``."""
         taken = self._slots.pop(send.id, None)
-        return taken if taken is not None else self.limiter.acquire(send.rcpt_to.rsplit("@", 1)[-1], time.time())
+        return taken if taken is not None else self._acquire(send)
+
+    def _acquire(self, send: LedgerRow) -> float:
+        return self.limiter.acquire(send.rcpt_to.rsplit("@", 1)[-1], time.time())
 
     def _following(self, due: DueEmail, then: DueEmail | None, cap: FrequencyCap) -> Envelope | None:
         """``then``'s message when it will be sent right after ``due`` unless its claim is lost: the
@@ -350,7 +353,7 @@ class BatchDelivery:
         counted = self.now if sender == _sender(due) else None
         if sender is not None and self.mailbox_cap.blocked_until(sender, one_more_at=counted) is not None:
             return None
-        slot = self._slots[then.send.id] = self.limiter.acquire(then.send.rcpt_to.rsplit("@", 1)[-1], time.time())
+        slot = self._slots[then.send.id] = self._acquire(then.send)
         return built if slot == 0 else None
 
     def _held_back(self, send: LedgerRow) -> Outcome | None:

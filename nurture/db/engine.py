@@ -89,22 +89,20 @@ def begin_immediate(dbapi_connection: Any) -> None:
     one statement (a send batch's ledger begins one a message).
     """
     cursor = dbapi_connection.cursor()
+    deadline = None  # set at the first busy answer: a free lock costs one statement and nothing more
     try:
-        try:
-            cursor.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as exc:
-            if not _busy(exc):
-                raise
-        deadline = time.monotonic() + BUSY_SECONDS
         while True:
-            time.sleep(0.0002)
             try:
                 cursor.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if not _busy(exc) or time.monotonic() > deadline:
+                if not _busy(exc):
                     raise
+                now = time.monotonic()
+                deadline = deadline or now + BUSY_SECONDS
+                if now > deadline:
+                    raise
+            time.sleep(0.0002)
     finally:
         cursor.close()
 

@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from nurture.db.engine import begin_immediate
+from nurture.db.prepared import PreparedStatements
 
 SQLITE_AUTOCHECKPOINT = 1000  # pages: SQLite's default, restored before the connection goes back to the pool
 Statement = tuple[str, Sequence[Any]]  # SQL with {p} for the DBAPI's placeholder, and its parameters
@@ -44,13 +45,13 @@ class LedgerConnection(Protocol):
     def close(self) -> None: ...
 
 
-def as_one_statement(statements: list[Statement], placeholder: str) -> Statement:
-    """UPDATEs of distinct rows as one statement: the earlier ones as CTEs, the row count the last one's."""
+def as_one_statement(statements: list[Statement]) -> Statement:
+    """UPDATEs of distinct rows as one statement (still with ``{p}``): the earlier ones as CTEs, the
+    row count the last one's."""
     assert all(sql.startswith("UPDATE ") for sql, _ in statements), "only UPDATEs merge"
     ctes = ", ".join(f"o{n} AS ({sql})" for n, (sql, _) in enumerate(statements[:-1]))
     sql = statements[-1][0] if not ctes else f"WITH {ctes} {statements[-1][0]}"
-    params = [value for _, values in statements for value in values]
-    return sql.format(p=placeholder), params
+    return sql, [value for _, values in statements for value in values]
 
 
 def _distinct_rows(statements: list[Statement]) -> bool:
@@ -70,6 +71,8 @@ class RawConnection:
         self._dbapi: Any = None  # checked out at the first statement, kept until close()
         self._cursor: Any = None
         self._formatted: dict[str, str] = {}
+        self._merged: dict[tuple[str, ...], str] = {}  # statement texts → their one statement (as_one_statement)
+        self._prepared: PreparedStatements | None = None  # PostgreSQL
 
     def _checkout(self) -> Any:
         if self._dbapi is None:
@@ -81,7 +84,17 @@ class RawConnection:
                 self._cursor.execute("PRAGMA wal_autocheckpoint=0")
             else:
                 self._dbapi.driver_connection.autocommit = True  # restored before it goes back to the pool
+                names = self._dbapi.info.setdefault("nurture_prepared", {})  # cleared with a new DBAPI connection
+                self._prepared = PreparedStatements(self._dbapi.driver_connection, names)
         return self._cursor
+
+    def _one_statement(self, statements: list[Statement]) -> Statement:
+        """``as_one_statement``, its text built once per shape of the transaction."""
+        key = tuple(sql for sql, _ in statements)
+        sql = self._merged.get(key)
+        if sql is None:
+            sql = self._merged[key] = as_one_statement(statements)[0]
+        return sql, [value for _, values in statements for value in values]
 
     def _sql(self, sql: str) -> str:
         """``sql`` with the DBAPI's placeholder, formatted once per statement text."""
@@ -109,8 +122,8 @@ class RawConnection:
         if self.sqlite:
             return self._sqlite_run(statements)
         if durable and _distinct_rows(statements):
-            cursor.execute(*as_one_statement(statements, self.placeholder))  # autocommit: committed on return
-            return int(cursor.rowcount)
+            assert self._prepared is not None
+            return self._prepared.run(*self._one_statement(statements))  # autocommit: committed on return
         with self._dbapi.driver_connection.transaction():
             if not durable:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")

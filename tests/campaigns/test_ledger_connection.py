@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from campaigns.ledger_connection import SQLITE_AUTOCHECKPOINT, RawConnection, as_one_statement
 from nurture.db.engine import make_engine
+from tests.databases import postgresql_backend
 
 PROBE = "ledger_connection_probe"
 
@@ -78,12 +79,34 @@ def test_the_pooled_connection_goes_back_as_it_was_lent(database, probe):
 
 
 def test_as_one_statement_puts_the_earlier_updates_in_ctes():
-    sql, params = as_one_statement([(SET, ("a", "b", 1)), (SET, ("c", "d", 2))], "%s")
+    sql, params = as_one_statement([(SET, ("a", "b", 1)), (SET, ("c", "d", 2))])
     assert sql == (
-        f"WITH o0 AS (UPDATE {PROBE} SET state = %s WHERE state = %s AND id = %s) "
-        f"UPDATE {PROBE} SET state = %s WHERE state = %s AND id = %s"
+        f"WITH o0 AS (UPDATE {PROBE} SET state = {{p}} WHERE state = {{p}} AND id = {{p}}) "
+        f"UPDATE {PROBE} SET state = {{p}} WHERE state = {{p}} AND id = {{p}}"
     )
     assert params == ["a", "b", 1, "c", "d", 2]
+
+
+def _prepared_here(conn) -> list[str]:  # noqa: ANN001
+    return [row[0] for row in conn.execute("SELECT statement FROM pg_prepared_statements WHERE name LIKE 'nurture_%'")]
+
+
+@pytest.mark.parametrize("database", postgresql_backend(), indirect=True)
+def test_on_postgresql_the_claim_is_prepared_once_for_the_pooled_connection_and_reused_by_the_next_batch(database, probe):
+    probe.run([(SET, ("sent", "pending", 1)), (SET, ("sending", "pending", 2))])
+    probe.close()
+    second = RawConnection(database.engine)  # the next batch, lent the same pooled connection
+    try:
+        assert second.run([(SET, ("x", "sent", 1)), (SET, ("y", "sending", 2))]) == 1
+        prepared = _prepared_here(second._dbapi.driver_connection)
+    finally:
+        second.close()
+    merged = (
+        f"WITH o0 AS (UPDATE {PROBE} SET state = $1 WHERE state = $2 AND id = $3) "
+        f"UPDATE {PROBE} SET state = $4 WHERE state = $5 AND id = $6"
+    )
+    assert prepared.count(merged) == 1  # by the first batch, found by the second
+    assert _states(database) == {1: "x", 2: "y"}
 
 
 def _checkpointed_states(db: Path, copy: Path) -> dict[int, str]:

@@ -18,6 +18,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    raw: bytes = b""  # the content as the server took it (dots unstuffed)
 
 
 def with_pipelining(session: Any, hostname: str, responses: list[str]) -> list[str]:
@@ -60,7 +61,7 @@ class SinkHandler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.commands.append(f"DATA {','.join(envelope.rcpt_tos)}")
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message, envelope.original_content))  # type: ignore[arg-type]
         if self.drop_before_reply.intersection(envelope.rcpt_tos):
             server.transport.close()  # RFC 1047: delivered, and the client never hears the 250
         return "250 Message accepted for delivery"

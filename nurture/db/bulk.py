@@ -52,9 +52,9 @@ def _element(value: Any) -> str:
         return "t" if value else "f"
     if isinstance(value, datetime | date | time):
         return _quoted(value.isoformat())
-    if isinstance(value, int | float | Decimal):
-        return _quoted(str(int(value) if isinstance(value, int) else value))
-    if isinstance(value, str | UUID):
+    if isinstance(value, int):  # IntEnum and the like: their number
+        return str(int(value))
+    if isinstance(value, float | Decimal | str | UUID):  # str: StrEnum and the like
         return _quoted(str(value))
     raise TypeError(f"no array text for a {kind.__name__} value")
 
@@ -64,12 +64,17 @@ def pg_array(values: Iterable[Any]) -> str:
     return "{" + ",".join(map(_element, values)) + "}"
 
 
+def _column_array(column: ColumnElement[Any], values: Iterable[Any], dialect: Any) -> str:
+    """``pg_array`` of ``values``, each converted as ``column`` converts it (JSON: its text)."""
+    convert = json.dumps if isinstance(column.type, JSON) else column.type.bind_processor(dialect)
+    return pg_array(map(convert, values) if convert else values)
+
+
 def one_of(session: Session, column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
     """``column IN values``: one array parameter on PostgreSQL (``= ANY``), expanded elsewhere."""
     values = list(values)
     if _dialect(session) == "postgresql":
-        processor = column.type.bind_processor(session.get_bind().dialect)
-        text = pg_array(map(processor, values) if processor else values)
+        text = _column_array(column, values, session.get_bind().dialect)
         # Untyped, so the parameter itself is the array (CAST of an unknown): a varchar parameter would
         # be cast again for every row a sequential scan reads.
         return column == any_(cast(bindparam(None, text, type_=NullType()), ARRAY(column.type)))
@@ -86,15 +91,13 @@ def insert_ignoring_duplicates(session: Session, table: Table) -> Any:
     return insert(table)
 
 
-def unnest(session: Session, columns: Mapping[str, Column[Any]], rows: list[dict[str, Any]]) -> tuple[str, list[list[Any]]]:
+def unnest(session: Session, columns: Mapping[str, Column[Any]], rows: list[dict[str, Any]]) -> tuple[str, list[str]]:
     """PostgreSQL's ``unnest(%s::type[], …) AS v(name, …)`` over ``rows`` (keyed by ``columns``' names), and
     its parameters: one array a column (``pg_array``), each value converted as its column converts it."""
     dialect = session.get_bind().dialect
     arrays, params = [], []
     for name, column in columns.items():
-        convert = json.dumps if isinstance(column.type, JSON) else column.type.bind_processor(dialect)
-        values = [row[name] for row in rows]
-        params.append(pg_array(map(convert, values) if convert else values))
+        params.append(_column_array(column, [row[name] for row in rows], dialect))
         arrays.append(f"%s::{column.type.compile(dialect=dialect)}[]")
     return f"unnest({', '.join(arrays)}) AS v({', '.join(columns)})", params
 

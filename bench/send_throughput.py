@@ -12,7 +12,10 @@ first claim until the sink has counted N messages. Target: ratio ≥ 0.7. The wa
 for the scheduler's next poll (it claims once a second) is latency, not
 throughput: it is printed apart, as the end-to-end rate.
 
-    .venv/bin/python bench/send_throughput.py [--messages 3000] [--backend sqlite|postgresql]
+    .venv/bin/python bench/send_throughput.py [--messages 3000] [--backend sqlite|postgresql] [--timeline]
+
+``--timeline`` also prints ours as a rate per 100 ms window from the first claim: where the time goes
+between the batches' sending (their loads, builds and writes) shows there.
 
 BENCH_WORKERS (default 2) and BENCH_BATCH (default: the product's NURTURE_BATCH_SIZE default) vary the setup.
 """
@@ -26,6 +29,7 @@ import re
 import smtplib
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -148,7 +152,30 @@ def bench_env(sink: Sink, url: str, redis_url: str, tmp: Path) -> dict[str, str]
     return engine_env(url, redis_url, sink.url, tmp, NURTURE_BATCH_SIZE=batch, NURTURE_CLAIM_LEASE_SECONDS="300")
 
 
-def ours(sink: Sink, engine, env: dict[str, str], count: int, tmp: Path) -> tuple[float, float]:
+def _sample(sink: Sink, count: int, samples: list[tuple[float, int]]) -> None:
+    """(seconds since the first claim, messages at the sink) every 20 ms until ``count``; from a thread."""
+    started = time.perf_counter()
+    while True:
+        received = sink.received()
+        samples.append((time.perf_counter() - started, received))
+        if received >= count:
+            return
+        time.sleep(0.02)
+
+
+def timeline(samples: list[tuple[float, int]], window: float = 0.1) -> str:
+    """Messages/s per ``window`` seconds."""
+    rates, (last_at, last_count) = [], (0.0, 0)
+    for at, received in samples:
+        if at - last_at >= window:
+            rates.append(f"{at:.1f}s {(received - last_count) / (at - last_at):.0f}")
+            last_at, last_count = at, received
+    return " | ".join(rates)
+
+
+def ours(
+    sink: Sink, engine, env: dict[str, str], count: int, tmp: Path, samples: list[tuple[float, int]] | None = None
+) -> tuple[float, float]:
     """The system running (scheduler and workers up and idle), then N enrollments become due."""
     import redis
 
@@ -166,6 +193,8 @@ def ours(sink: Sink, engine, env: dict[str, str], count: int, tmp: Path) -> tupl
     _make_due(engine)
     try:
         claimed_at = _wait_first_claim(engine)
+        if samples is not None:
+            threading.Thread(target=_sample, args=(sink, count, samples), daemon=True).start()
         deadline = time.monotonic() + 600
         while sink.received() < count and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -183,6 +212,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
+    parser.add_argument("--timeline", action="store_true", help="ours as msg/s per 100 ms window")
     args = parser.parse_args()
 
     import redis
@@ -197,7 +227,8 @@ def main() -> None:
             sample = _sample_message(engine, env)
             limit = raw_limit(sink, args.messages, sample)
             raw_size = sink.mean_size()
-            ours_rate, end_to_end = ours(sink, engine, env, args.messages, tmp)
+            samples: list[tuple[float, int]] | None = [] if args.timeline else None
+            ours_rate, end_to_end = ours(sink, engine, env, args.messages, tmp, samples)
             ours_size = sink.mean_size()
             pipelined = raw_limit(sink, args.messages, sample, _raw_pipelined_sender)
     sink.stop()
@@ -207,6 +238,8 @@ def main() -> None:
     print(f"  bytes per message at the server: raw {raw_size:.0f}, ours {ours_size:.0f}")
     print(f"  for comparison, a raw sender pipelining MAIL+RCPT+DATA as ours does (not the target's limit): "
           f"{pipelined:.0f} msg/s, ours/that {ours_rate / pipelined:.2f}")  # fmt: skip
+    if samples is not None:
+        print(f"  ours, msg/s per 100 ms from the first claim: {timeline(samples)}")
 
 
 def _sample_message(engine, env: dict[str, str]) -> bytes:

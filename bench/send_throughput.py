@@ -29,7 +29,6 @@ import re
 import smtplib
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,17 +151,6 @@ def bench_env(sink: Sink, url: str, redis_url: str, tmp: Path) -> dict[str, str]
     return engine_env(url, redis_url, sink.url, tmp, NURTURE_BATCH_SIZE=batch, NURTURE_CLAIM_LEASE_SECONDS="300")
 
 
-def _sample(sink: Sink, count: int, samples: list[tuple[float, int]]) -> None:
-    """(seconds since the first claim, messages at the sink) every 20 ms until ``count``; from a thread."""
-    started = time.perf_counter()
-    while True:
-        received = sink.received()
-        samples.append((time.perf_counter() - started, received))
-        if received >= count:
-            return
-        time.sleep(0.02)
-
-
 def timeline(samples: list[tuple[float, int]], window: float = 0.1) -> str:
     """Messages/s per ``window`` seconds."""
     rates, (last_at, last_count) = [], (0.0, 0)
@@ -176,7 +164,8 @@ def timeline(samples: list[tuple[float, int]], window: float = 0.1) -> str:
 def ours(
     sink: Sink, engine, env: dict[str, str], count: int, tmp: Path, samples: list[tuple[float, int]] | None = None
 ) -> tuple[float, float]:
-    """The system running (scheduler and workers up and idle), then N enrollments become due."""
+    """The system running (scheduler and workers up and idle), then N enrollments become due; ``samples``
+    collects the sink's count as the wait for it polls (``timeline``)."""
     import redis
 
     from workers.scheduler import HEARTBEAT_KEY
@@ -193,12 +182,14 @@ def ours(
     _make_due(engine)
     try:
         claimed_at = _wait_first_claim(engine)
-        if samples is not None:
-            threading.Thread(target=_sample, args=(sink, count, samples), daemon=True).start()
         deadline = time.monotonic() + 600
-        while sink.received() < count and time.monotonic() < deadline:
+        while (received := sink.received()) < count and time.monotonic() < deadline:
+            if samples is not None:  # (seconds since the first claim, messages at the sink)
+                samples.append((time.perf_counter() - claimed_at, received))
             time.sleep(0.02)
         finished_at = time.perf_counter()
+        if samples is not None:
+            samples.append((finished_at - claimed_at, sink.received()))
     finally:
         for process in [scheduler, *workers]:
             stop(process)

@@ -102,7 +102,7 @@ def raw_limit(sink: Sink, count: int, sample: bytes, sender=_raw_sender) -> floa
 def seed(engine, count: int, first: int = 0) -> int:
     """``count`` leads (lead{first}… lead{first + count - 1}) enrolled in a bench sequence of their own (its id
     returned), due in 2100."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import insert
 
     from campaigns.models import Enrollment
     from nurture.models import Lead
@@ -112,9 +112,8 @@ def seed(engine, count: int, first: int = 0) -> int:
         sequence = create_sequence(session, {"name": f"Bench {first}", "definition": DEFINITION})
         activate(session, sequence, now)
         session.flush()
-        emails = [f"lead{n}@example.com" for n in range(first, first + count)]
-        session.execute(insert(Lead), [{"email": email, "first_name": email[:-12].title(), "custom_fields": {}} for email in emails])
-        lead_ids = list(session.scalars(select(Lead.id).where(Lead.email.in_(emails))))
+        leads = [{"email": f"lead{n}@example.com", "first_name": f"Lead{n}", "custom_fields": {}} for n in range(first, first + count)]
+        lead_ids = list(session.scalars(insert(Lead).returning(Lead.id), leads))
         later = datetime(2100, 1, 1, tzinfo=UTC)  # due only when the benchmark says so
         session.execute(
             insert(Enrollment),
@@ -260,7 +259,7 @@ def main() -> None:
                 raw = after
             pipelined = raw_limit(sink, args.messages, sample, _raw_pipelined_sender)
     sink.stop()
-    middle = sorted(rounds, key=lambda r: r.ratio)[len(rounds) // 2]
+    middle = sorted(rounds, key=lambda r: r.ratio)[(len(rounds) - 1) // 2]  # an even count: the lower of the two
     print(f"send throughput ({args.backend}, {WORKERS} workers, {args.messages} messages, median of {len(rounds)} rounds): "
           f"ours {middle.ours:.0f} msg/s, raw smtplib limit {middle.limit:.0f} msg/s, ratio {middle.ratio:.2f} (target >= 0.70); "
           f"end to end, with the wait for the scheduler's poll: {middle.end_to_end:.0f} msg/s, ratio {middle.end_to_end / middle.limit:.2f}")  # fmt: skip

@@ -5,7 +5,8 @@ pending ──claim (one conditional UPDATE that also checks the suppression lis
   with the message before, else MAIL+RCPT+DATA go in one round trip; a refused recipient settles
   the claimed row)
 sending ──250──► sent · 5xx──► bounced (address suppressed) · 4xx / connection──► deferred (backoff)
-sending, lease expired ──► unknown: maybe delivered (RFC 1047), surfaced, never resent.
+sending, lease expired ──► unknown: maybe delivered (RFC 1047), surfaced, never resent; unless
+  it was only reserved (PostgreSQL, ledger.py): never handed to SMTP, it is sent again.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeGuard
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaigns.identity import SenderIdentity, identity_for, mailboxes_of
-from campaigns.ledger import LedgerWriter
+from campaigns.ledger import RESERVE_AHEAD, LedgerWriter
 from campaigns.mailbox_cap import MailboxCap, released_at
 from campaigns.messages import build_envelope, choose_variant, message_id_for, sender_for
 from campaigns.models import Enrollment, EnrollmentState, Send, SendState
@@ -79,6 +80,8 @@ class LedgerRow:
     next_attempt_at: datetime | None
     smtp_code: int | None
     last_error: str | None
+    reserved_at: datetime | None
+    handed_at: datetime | None
 
 
 SENDS = Send.__table__
@@ -181,7 +184,11 @@ class BatchDelivery:
         self.events: list[dict[str, object]] = []  # timeline rows, written by the caller with the enrollments
         self._owners: dict[int, User] = {}
         self._built: dict[int, Envelope] = {}  # send id → the message, built ahead (build_ahead)
+        self._built_ids: list[int] = []  # the chunk built ahead, in the batch's order (_reserve_ahead)
+        self._built_order: dict[int, int] = {}  # send id → its place in _built_ids
         self._slots: dict[int, float] = {}  # send id → its rate limiter answer, taken ahead (_following)
+        self._reservation_asked: set[int] = set()  # send ids a reservation covered or was asked for
+        self._server_started: datetime | None = None  # PostgreSQL's start (_reclaimable), read once if needed
         self.mailbox_cap = MailboxCap({})
 
     def load_owners(self, due: list[DueEmail]) -> None:
@@ -201,10 +208,40 @@ class BatchDelivery:
         self.mailbox_cap = MailboxCap.load(self.session, caps, self.now)
 
     def _sendable(self, send: LedgerRow | None) -> TypeGuard[LedgerRow]:
-        """A row this batch would hand to the transport: pending, or deferred and due again."""
+        """A row this batch would hand to the transport: pending, deferred and due again, or reserved by a
+        batch that never handed it over (``_reclaimable``)."""
+        if send is not None and send.state == SendState.SENDING:
+            return self._reclaimable(send)
         if send is None or send.state not in (SendState.PENDING, SendState.DEFERRED):
             return False
         return send.next_attempt_at is None or send.next_attempt_at <= self.now
+
+    def _reclaimable(self, send: LedgerRow) -> bool:
+        """A "sending" row whose lease expired that no server was ever handed: reserved (PostgreSQL) by a
+        batch whose worker died before its hand-over, and since the database server last started, so
+        that no commit of a hand-over can have been lost (ledger.RECLAIMABLE, which its reservation checks
+        again)."""
+        if send.handed_at is not None or send.reserved_at is None:
+            return False
+        if send.lease_until is not None and send.lease_until > self.now:
+            return False
+        if self._server_started is None:
+            self._server_started = self.session.scalar(select(func.pg_postmaster_start_time()))
+            self.session.commit()  # no session transaction stays open while the ledger writes
+        assert self._server_started is not None
+        return send.reserved_at > self._server_started
+
+    def _reserve_ahead(self, send_id: int, envelope: Envelope) -> None:
+        """Before the claim of a message no reservation covers yet: it and the messages built ahead to
+        follow it, RESERVE_AHEAD in all, reserved in one durable commit (PostgreSQL; ledger.py)."""
+        if not self.ledger.reserves or send_id in self._reservation_asked:
+            return
+        start = self._built_order.get(send_id)
+        following = [] if start is None else self._built_ids[start + 1 :]
+        group = [send_id, *(i for i in following if i in self._built and i not in self._reservation_asked)][:RESERVE_AHEAD]
+        self._reservation_asked.update(group)
+        envelopes = [envelope, *(self._built[i] for i in group[1:])]
+        self.ledger.reserve([(i, e.mail_from, e.subject, e.message_id) for i, e in zip(group, envelopes, strict=True)])
 
     def prewrite_headers(self, due: list[DueEmail]) -> None:
         """Each row's Message-ID and sender, written for the whole batch before its first claim, where
@@ -248,6 +285,7 @@ class BatchDelivery:
         held = 0
         for count, due in enumerate(upcoming):
             if held >= BUILD_AHEAD_BYTES:
+                self._remember_order()
                 return upcoming[:count]
             send = due.send
             if not self._sendable(send):
@@ -257,7 +295,12 @@ class BatchDelivery:
             except Exception:  # noqa: BLE001 - built again in its own turn (above)
                 continue
             held += len(envelope.raw)
+        self._remember_order()
         return upcoming
+
+    def _remember_order(self) -> None:
+        self._built_ids = list(self._built)
+        self._built_order = {send_id: n for n, send_id in enumerate(self._built_ids)}
 
     def deliver(self, due: DueEmail, cap: FrequencyCap, then: DueEmail | None = None) -> Outcome:
         """Send one due email (its message built ahead by ``build_ahead``, or now); ``then``, the
@@ -274,9 +317,10 @@ class BatchDelivery:
         if send.state == SendState.SENDING:
             if send.lease_until is not None and send.lease_until > self.now:
                 return Outcome("wait", until=send.lease_until)
-            self.ledger.settle(send.id, state=SendState.UNKNOWN, last_error="lease expired while sending: maybe delivered")
-            self._event(lead, "email_unknown", f"Delivery of step '{step.id}' is unknown (worker lost mid-send)", send.id)
-            return ADVANCE
+            if not self._reclaimable(send):
+                self.ledger.settle(send.id, state=SendState.UNKNOWN, last_error="lease expired while sending: maybe delivered")
+                self._event(lead, "email_unknown", f"Delivery of step '{step.id}' is unknown (worker lost mid-send)", send.id)
+                return ADVANCE
         if send.state == SendState.DEFERRED and send.next_attempt_at is not None and send.next_attempt_at > self.now:
             return Outcome("wait", until=send.next_attempt_at)
         if due.marketing and (blocked := cap.blocked_until(lead.id)) is not None:
@@ -289,6 +333,7 @@ class BatchDelivery:
             return Outcome("wait", until=self.now + timedelta(seconds=delay))
 
         envelope = self._envelope(due)
+        self._reserve_ahead(send.id, envelope)
         # Committed with the claim: the sender counts towards its mailbox cap, the subject starts a thread.
         self.ledger.note(send.id, envelope.mail_from, envelope.subject, envelope.message_id)
         topic = due.definition.topic

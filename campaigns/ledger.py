@@ -11,6 +11,19 @@ two. A crash between a 250 and that commit leaves that one row "sending", which
 its lease turns into "unknown": the RFC 1047 window, never a resend. The window
 never holds more than one accepted message: each claim commits the outcome
 before it.
+
+On PostgreSQL that durable commit (a WAL flush: ~95 µs of the server's CPU and
+~200 µs of the message's wait, measured) is made once for a few rows instead:
+``reserve`` makes the next RESERVE_AHEAD rows "sending" in one durable commit,
+and each message's claim is then their hand-over to SMTP (``handed_at``, with
+the same checks), committed before the content without waiting for the disk.
+A killed worker loses nothing it committed that way (the server keeps it); a
+crash of the database server can lose such commits, never the reservation. So
+a row whose lease expired while "sending" is sent again only when nothing was
+ever handed over and the server has not restarted since its reservation
+(``RECLAIMABLE``); every other is "unknown", as before. A reservation not
+handed over by the end of the batch (a cap, a wait, a refusal) is undone by
+``flush``.
 """
 
 from __future__ import annotations
@@ -22,17 +35,20 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from campaigns.faults import fault_point
-from campaigns.ledger_connection import Statement, ledger_connection
+from campaigns.ledger_connection import DURABLE, RawConnection, Statement, ledger_connection
 from campaigns.messages import message_id_for
 from campaigns.models import EnrollmentState, Send, SendState
 from nurture.config import Settings
+from nurture.db.bulk import pg_array
+
+RESERVE_AHEAD = 32  # rows a durable reservation covers: also the most a database crash can leave "unknown" per worker
 
 SENDS = Send.__table__
 
 # Plain SQL with the DBAPI's placeholder ({p}), run on a bare cursor (ledger_connection.py).
 # Every statement ends with ``id = {p}`` (the claims get it last, after their optional clause):
 # its row is its last parameter.
-_SENDING = "UPDATE sends SET state = {p}, lease_until = {p}, attempts = attempts + 1"
+_SENDING = "UPDATE sends SET state = {p}, lease_until = {p}, handed_at = {p}, attempts = attempts + 1"
 _HEADERS = ", message_id = {p}, sender_email = COALESCE({p}, sender_email)"
 _SUBJECT = ", subject = COALESCE({p}, subject)"
 _CLAIMABLE = (
@@ -63,6 +79,34 @@ _CLAIMS = {
     for topic in (False, True)
 }
 PREWRITE = "UPDATE sends SET message_id = {p}, sender_email = {p} WHERE state IN ({p}, {p}) AND id = {p}"
+
+# PostgreSQL. A reserved row's claim: its hand-over to SMTP, with the claim's checks, committed before
+# the content (not waiting for the disk: the reservation is durable). It sets no indexed column.
+_HANDED = "UPDATE sends SET handed_at = {p}, attempts = attempts + 1"
+_RESERVED_BY_US = " WHERE state = 'sending' AND handed_at IS NULL AND lease_until = {p}"
+_HANDS = {
+    (live, topic): _HANDED + _RESERVED_BY_US
+    + " AND NOT EXISTS (SELECT 1 FROM suppressions WHERE suppressions.email = sends.rcpt_to)"
+    + (_LIVE if live else "") + (_NOT_OPTED_OUT if topic else "") + _ROW
+    for live in (False, True)
+    for topic in (False, True)
+}
+# A row left "sending" by a batch that never handed it over (its worker died), reserved since the
+# database server last started: no commit of its hand-over can have been lost, so none happened.
+RECLAIMABLE = "state = 'sending' AND handed_at IS NULL AND reserved_at > pg_postmaster_start_time()"
+# One statement, one round trip, committed durably (DURABLE).
+RESERVE = (
+    DURABLE + "UPDATE sends SET state = 'sending', lease_until = {p}, reserved_at = now(), handed_at = NULL,"
+    " message_id = v.message_id, sender_email = v.sender_email, subject = v.subject"
+    " FROM durable, unnest({p}::integer[], {p}::text[], {p}::text[], {p}::text[]) AS v(id, message_id, sender_email, subject)"
+    f" WHERE sends.id = v.id AND (sends.state IN ('pending', 'deferred') OR ({RECLAIMABLE} AND sends.lease_until < {{p}}))"
+    " RETURNING sends.id"
+)
+# A reservation not handed over goes back to what it was: deferred rows wait for a retry time, pending ones do not.
+UNRESERVE = (
+    "UPDATE sends SET state = CASE WHEN next_attempt_at IS NULL THEN 'pending' ELSE 'deferred' END,"
+    " lease_until = NULL, reserved_at = NULL WHERE state = 'sending' AND handed_at IS NULL AND id = ANY({p}::integer[])"
+)
 MARK_SENT = "UPDATE sends SET state = {p}, sent_at = {p}, smtp_code = 250, last_error = NULL WHERE id = {p}"
 
 
@@ -84,6 +128,9 @@ class LedgerWriter:
         self._pending: list[Statement] = []
         self._headers: dict[int, tuple[str, str, str]] = {}  # send id → (sender, subject, message id), written by its claim
         self._prewritten: dict[int, tuple[str, str]] = {}  # send id → (sender, message id) already written
+        # PostgreSQL through a connection of the batch's own: durable reservations, handed-over claims.
+        self.reserves = isinstance(self._conn, RawConnection) and dialect.name == "postgresql"
+        self._reserved: set[int] = set()  # reserved by this writer, neither handed over nor settled yet
 
     def note(self, send_id: int, sender_email: str, subject: str, message_id: str) -> None:
         """What the claim of ``send_id`` records: the sender (mailbox caps), the subject (threads) and
@@ -101,12 +148,40 @@ class LedgerWriter:
         )
         self._prewritten.update((send_id, (sender, message_id)) for send_id, sender, message_id in headers)
 
+    def reserve(self, headers: list[tuple[int, str, str, str]]) -> None:
+        """(send id, sender, subject, Message-ID) of the rows about to be sent, made "sending" in one durable
+        commit (PostgreSQL; elsewhere each claim is durable itself). Rows another batch holds, or sent
+        already, are not taken: their own claims decide, as without a reservation."""
+        if not headers or not self.reserves:
+            return
+        ids, senders, subjects, message_ids = zip(*headers, strict=True)
+        params = (
+            self._lease_until, pg_array(ids), pg_array(message_ids), pg_array(senders),
+            pg_array(subject[:998] for subject in subjects), self._time(self.now),
+        )  # fmt: skip
+        assert isinstance(self._conn, RawConnection)
+        self._reserved.update(self._conn.returning_ids(RESERVE, params))
+
     def claim_and_commit(self, send_id: int, topic: str | None = None) -> bool:
         """pending/deferred → sending unless the address is suppressed or opted out of ``topic`` (one
-        statement), committed together with the previous message's outcome; True when the row is ours."""
+        statement), committed together with the previous message's outcome; True when the row is ours.
+        A row this writer reserved is handed over instead (the same checks, a commit not waiting for the disk)."""
         fault_point("before_claim", self.settings.fault)
+        if send_id in self._reserved:
+            self._headers.pop(send_id, None)
+            self._reserved.discard(send_id)
+            params = (self._sent_at, self._lease_until)
+            if self._live_enrollment:
+                params = (*params, EnrollmentState.ACTIVE.value)
+            if topic:
+                params = (*params, topic)
+            statement = (_HANDS[self._live_enrollment, bool(topic)], (*params, send_id))
+            if self._commit([*self._pending, statement], durable=False) == 1:
+                return True
+            self._reserved.add(send_id)  # refused (suppressed, stopped …): still ours to undo or settle
+            return False
         sender, subject, message_id = self._headers.pop(send_id, None) or (None, None, message_id_for(send_id, self.settings))
-        sending, states = (SendState.SENDING.value, self._lease_until), (SendState.PENDING.value, SendState.DEFERRED.value)
+        sending, states = (SendState.SENDING.value, self._lease_until, self._sent_at), (SendState.PENDING.value, SendState.DEFERRED.value)
         if not self._live_enrollment:
             kind, params = "any", (*sending, message_id, sender, subject, *states)
         elif self._prewritten.get(send_id) == (sender, message_id):
@@ -124,6 +199,7 @@ class LedgerWriter:
 
     def settle(self, send_id: int, **values: Any) -> None:
         """Any other outcome (rare paths): committed with the next claim, or by ``flush``."""
+        self._reserved.discard(send_id)  # settled: not undone by flush
         for name in values:
             SENDS.c[name]  # noqa: B018 - a KeyError for a column that does not exist
         assignments = ", ".join(f"{name} = {{p}}" for name in values)
@@ -131,7 +207,11 @@ class LedgerWriter:
         self._pending.append((f"UPDATE sends SET {assignments} WHERE id = {{p}}", (*params, send_id)))
 
     def flush(self) -> None:
-        """Commit the outcomes not yet committed (the batch's last one)."""
+        """Commit the outcomes not yet committed (the batch's last one), and undo the reservations not
+        handed over."""
+        if self._reserved:
+            self._pending.append((UNRESERVE, (pg_array(sorted(self._reserved)),)))
+            self._reserved.clear()
         if self._pending:
             # Losing this commit in a database crash leaves the row "sending", which becomes
             # "unknown", never a resend: it need not wait for the disk. A claim does.

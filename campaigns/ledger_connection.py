@@ -10,7 +10,9 @@ transaction with a BEGIN of its own: BEGIN, the previous outcome, the claim and
 COMMIT were four. The ledger's statements are all UPDATEs of ``sends``, so they
 are sent as one statement (the earlier ones as data-modifying CTEs, which
 PostgreSQL runs exactly once, atomically with the last) in autocommit mode: one
-round trip and one durable commit a message.
+round trip a message. Its commit does not wait for the disk when the rows were
+reserved durably beforehand (ledger.py); a durable commit asks for the wait in a
+transaction of its own.
 
 A session bound to a Connection (the tests' rolled-back outer transaction)
 cannot lend a second connection: the same SQL then runs on the session's own
@@ -28,6 +30,10 @@ from sqlalchemy.orm import Session
 from nurture.db.engine import begin_immediate
 from nurture.db.prepared import PreparedStatements
 
+# PostgreSQL: a statement beginning with this (and joining ``durable`` in its FROM, so that it runs)
+# commits durably on the ledger's connection, in its one round trip: SET LOCAL (set_config(…, true))
+# lasts until the statement's own commit in autocommit mode, which then waits for the disk.
+DURABLE = "WITH durable AS (SELECT set_config('synchronous_commit', 'on', true)) "
 SQLITE_AUTOCHECKPOINT = 1000  # pages: SQLite's default, restored before the connection goes back to the pool
 Statement = tuple[str, Sequence[Any]]  # SQL with {p} for the DBAPI's placeholder, and its parameters
 
@@ -62,7 +68,11 @@ def _distinct_rows(statements: list[Statement]) -> bool:
 
 class RawConnection:
     """A pooled DBAPI connection of the batch's own; the caller keeps the session's transactions
-    closed while it writes here (on SQLite the two would wait for the same writer lock)."""
+    closed while it writes here (on SQLite the two would wait for the same writer lock).
+
+    On PostgreSQL it runs with ``synchronous_commit`` off, reset before it goes back to the pool:
+    the per-message statements commit without waiting for the disk, and a durable commit asks for
+    it (``SET LOCAL``) in a transaction of its own."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
@@ -84,6 +94,7 @@ class RawConnection:
                 self._cursor.execute("PRAGMA wal_autocheckpoint=0")
             else:
                 self._dbapi.driver_connection.autocommit = True  # restored before it goes back to the pool
+                self._cursor.execute("SET synchronous_commit TO off")  # reset before it goes back too
                 names = self._dbapi.info.setdefault("nurture_prepared", {})  # cleared with a new DBAPI connection
                 self._prepared = PreparedStatements(self._dbapi.driver_connection, names)
         return self._cursor
@@ -121,15 +132,22 @@ class RawConnection:
         cursor = self._checkout()
         if self.sqlite:
             return self._sqlite_run(statements)
-        if durable and _distinct_rows(statements):
+        if not durable and _distinct_rows(statements):
             assert self._prepared is not None
             return self._prepared.run(*self._one_statement(statements))  # autocommit: committed on return
         with self._dbapi.driver_connection.transaction():
-            if not durable:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            if durable:
+                cursor.execute("SET LOCAL synchronous_commit TO on")
             for sql, params in statements:
                 cursor.execute(self._sql(sql), params)
             return int(cursor.rowcount)
+
+    def returning_ids(self, sql: str, params: Sequence[Any]) -> list[int]:
+        """One PostgreSQL statement (``{p}`` placeholders) returning ids, committed on return (durably when
+        it begins with DURABLE)."""
+        self._checkout()
+        assert self._prepared is not None, "PostgreSQL only"
+        return self._prepared.first_column(sql, params)
 
     def run_many(self, sql: str, rows: list[Sequence[Any]]) -> None:
         cursor = self._checkout()
@@ -147,6 +165,7 @@ class RawConnection:
                 self._cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT}")
                 self._cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")  # never waits for readers or writers
             else:
+                self._cursor.execute("RESET synchronous_commit")
                 self._dbapi.driver_connection.autocommit = False
             self._cursor.close()
         except Exception:

@@ -62,6 +62,14 @@ class PreparedStatements:
 
     def run(self, sql: str, params: Sequence[Any]) -> int:
         """Run ``sql`` (with ``{p}`` placeholders) and return its row count."""
+        return int(self._result(sql, params).command_tuples or 0)
+
+    def first_column(self, sql: str, params: Sequence[Any]) -> list[int]:
+        """Run ``sql`` (with ``{p}`` placeholders) and return its rows' first column, as integers."""
+        result = self._result(sql, params)
+        return [int(result.get_value(row, 0)) for row in range(result.ntuples)]
+
+    def _result(self, sql: str, params: Sequence[Any]) -> Any:
         values = [as_text(value) for value in params]
         name = self.names.get(sql)
         if name is None and len(self.names) < MAX_PREPARED:
@@ -79,9 +87,9 @@ class PreparedStatements:
         self.names[sql] = name
         return name
 
-    def _checked(self, result: Any) -> int:
+    def _checked(self, result: Any) -> Any:
         if result is None:
             raise errors.OperationalError(self.pgconn.error_message.decode(self.encoding, "replace"))
         if result.status not in (ExecStatus.COMMAND_OK, ExecStatus.TUPLES_OK):
             raise errors.error_from_result(result, encoding=self.encoding)
-        return int(result.command_tuples or 0)
+        return result

@@ -1,5 +1,6 @@
 """The ledger's own connection: statements committed together (on PostgreSQL as one statement in
-autocommit), the last one's row count, and the pooled connection handed back as it was lent."""
+autocommit), the last one's row count, commits that wait for the disk only when asked to, and the
+pooled connection handed back as it was lent."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from campaigns.ledger_connection import SQLITE_AUTOCHECKPOINT, RawConnection, as_one_statement
+from campaigns.ledger_connection import DURABLE, SQLITE_AUTOCHECKPOINT, RawConnection, as_one_statement
 from nurture.db.engine import make_engine
 from tests.databases import postgresql_backend
 
@@ -62,6 +63,7 @@ def test_a_commit_that_need_not_wait_for_the_disk(database, probe):
 
 def test_the_pooled_connection_goes_back_as_it_was_lent(database, probe):
     probe.run([(SET, ("sent", "pending", 1))])
+    probe.run([(SET, ("sent", "sent", 1))], durable=False)  # on PostgreSQL with synchronous_commit off
     probe.close()
     lent = database.engine.raw_connection()
     try:
@@ -71,6 +73,8 @@ def test_the_pooled_connection_goes_back_as_it_was_lent(database, probe):
             return
         assert lent.driver_connection.autocommit is False
         cursor = lent.cursor()
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)  # the ledger's "off" stays with the ledger
         cursor.execute(f"UPDATE {PROBE} SET state = 'x' WHERE id = 2")
         lent.rollback()  # not autocommitted: the rollback undoes it
     finally:
@@ -91,13 +95,35 @@ def _prepared_here(conn) -> list[str]:  # noqa: ANN001
     return [row[0] for row in conn.execute("SELECT statement FROM pg_prepared_statements WHERE name LIKE 'nurture_%'")]
 
 
+# Each row records the synchronous_commit in force when it was written: what its commit waits for.
+RECORD_SYNC = "UPDATE " + PROBE + " SET state = current_setting('synchronous_commit') WHERE id = {p}"
+
+
+@pytest.mark.parametrize("database", postgresql_backend(), indirect=True)
+def test_on_postgresql_only_durable_commits_wait_for_the_disk(database, probe):
+    """The per-message commits do not wait (the reservation before them did); a durable run does, and a
+    statement beginning with DURABLE does too, in its one round trip."""
+    probe.run([(RECORD_SYNC, (1,))], durable=False)
+    assert _states(database) == {1: "off", 2: "pending"}
+    probe.run([(RECORD_SYNC, (1,)), (RECORD_SYNC, (2,))])
+    assert _states(database) == {1: "on", 2: "on"}
+    probe.run([(RECORD_SYNC, (1,)), (RECORD_SYNC, (2,))], durable=False)
+    assert _states(database) == {1: "off", 2: "off"}
+    returned = probe.returning_ids(
+        DURABLE + f"UPDATE {PROBE} SET state = current_setting('synchronous_commit') FROM durable WHERE id = {{p}} RETURNING {PROBE}.id",
+        (2,),
+    )
+    assert returned == [2]
+    assert _states(database) == {1: "off", 2: "on"}
+
+
 @pytest.mark.parametrize("database", postgresql_backend(), indirect=True)
 def test_on_postgresql_the_claim_is_prepared_once_for_the_pooled_connection_and_reused_by_the_next_batch(database, probe):
-    probe.run([(SET, ("sent", "pending", 1)), (SET, ("sending", "pending", 2))])
+    probe.run([(SET, ("sent", "pending", 1)), (SET, ("sending", "pending", 2))], durable=False)
     probe.close()
     second = RawConnection(database.engine)  # the next batch, lent the same pooled connection
     try:
-        assert second.run([(SET, ("x", "sent", 1)), (SET, ("y", "sending", 2))]) == 1
+        assert second.run([(SET, ("x", "sent", 1)), (SET, ("y", "sending", 2))], durable=False) == 1
         prepared = _prepared_here(second._dbapi.driver_connection)
     finally:
         second.close()

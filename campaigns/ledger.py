@@ -81,11 +81,13 @@ _CLAIMS = {
 PREWRITE = "UPDATE sends SET message_id = {p}, sender_email = {p} WHERE state IN ({p}, {p}) AND id = {p}"
 
 # PostgreSQL. A reserved row's claim: its hand-over to SMTP, with the claim's checks, committed before
-# the content (not waiting for the disk: the reservation is durable). It sets no indexed column.
+# the content (not waiting for the disk: the reservation is durable). It sets no indexed column. Only
+# rows its writer reserved are handed over, and never twice: ``handed_at IS NULL`` decides. (Its lease
+# in the condition too made PostgreSQL scan the batch's "sending" rows by lease, not find the row by id.)
 _HANDED = "UPDATE sends SET handed_at = {p}, attempts = attempts + 1"
-_RESERVED_BY_US = " WHERE state = 'sending' AND handed_at IS NULL AND lease_until = {p}"
+_NOT_HANDED = " WHERE state = 'sending' AND handed_at IS NULL"
 _HANDS = {
-    (live, topic): _HANDED + _RESERVED_BY_US
+    (live, topic): _HANDED + _NOT_HANDED
     + " AND NOT EXISTS (SELECT 1 FROM suppressions WHERE suppressions.email = sends.rcpt_to)"
     + (_LIVE if live else "") + (_NOT_OPTED_OUT if topic else "") + _ROW
     for live in (False, True)
@@ -170,7 +172,7 @@ class LedgerWriter:
         if send_id in self._reserved:
             self._headers.pop(send_id, None)
             self._reserved.discard(send_id)
-            params = (self._sent_at, self._lease_until)
+            params: tuple[Any, ...] = (self._sent_at,)
             if self._live_enrollment:
                 params = (*params, EnrollmentState.ACTIVE.value)
             if topic:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from nurture.db.base import Base, utcnow
@@ -35,12 +35,6 @@ class Send(Base):
         # A sequence's per-step and per-variant counts, found through its versions (index-only).
         Index("ix_sends_version_step_variant_state", "version_id", "step_id", "variant", "state"),
         Index("ix_sends_sender_email_sent_at", "sender_email", "sent_at"),  # a mailbox's rolling daily cap
-        Index(
-            "ix_sends_sending_lease",
-            "lease_until",
-            sqlite_where=text("state = 'sending'"),
-            postgresql_where=text("state = 'sending'"),
-        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

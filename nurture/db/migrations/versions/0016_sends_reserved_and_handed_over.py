@@ -25,9 +25,11 @@ def upgrade() -> None:
     with op.batch_alter_table('sends', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reserved_at', nurture.db.base.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('handed_at', nurture.db.base.UTCDateTime(timezone=True), nullable=True))
+        batch_op.drop_index('ix_sends_sending_lease', sqlite_where=sa.text("state = 'sending'"), postgresql_where=sa.text("state = 'sending'"))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('sends', schema=None) as batch_op:
+        batch_op.create_index('ix_sends_sending_lease', ['lease_until'], unique=False, sqlite_where=sa.text("state = 'sending'"), postgresql_where=sa.text("state = 'sending'"))
         batch_op.drop_column('handed_at')
         batch_op.drop_column('reserved_at')

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeGuard
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from campaigns.identity import SenderIdentity, identity_for, mailboxes_of
-from campaigns.ledger import RESERVE_AHEAD, LedgerWriter
+from campaigns.ledger import RESERVE_AHEAD, SERVER_TIMELINE, LedgerWriter
 from campaigns.mailbox_cap import MailboxCap, released_at
 from campaigns.messages import build_envelope, choose_variant, message_id_for, sender_for
 from campaigns.models import Enrollment, EnrollmentState, Send, SendState
@@ -81,6 +81,7 @@ class LedgerRow:
     smtp_code: int | None
     last_error: str | None
     reserved_at: datetime | None
+    reserved_timeline: int | None
     handed_at: datetime | None
 
 
@@ -188,7 +189,7 @@ class BatchDelivery:
         self._built_order: dict[int, int] = {}  # send id → its place in _built_ids
         self._slots: dict[int, float] = {}  # send id → its rate limiter answer, taken ahead (_following)
         self._reservation_asked: set[int] = set()  # send ids a reservation covered or was asked for
-        self._server_started: datetime | None = None  # PostgreSQL's start (_reclaimable), read once if needed
+        self._server: tuple[datetime, int] | None = None  # PostgreSQL's start and timeline (_reclaimable), read once if needed
         self.mailbox_cap = MailboxCap({})
 
     def load_owners(self, due: list[DueEmail]) -> None:
@@ -218,18 +219,18 @@ class BatchDelivery:
 
     def _reclaimable(self, send: LedgerRow) -> bool:
         """A "sending" row whose lease expired that no server was ever handed: reserved (PostgreSQL) by a
-        batch whose worker died before its hand-over, and since the database server last started, so
-        that no commit of a hand-over can have been lost (ledger.RECLAIMABLE, which its reservation checks
-        again)."""
+        batch whose worker died before its hand-over, since the database server last started and on its
+        timeline, so that no commit of a hand-over can have been lost (ledger.RECLAIMABLE, which its
+        reservation checks again)."""
         if send.handed_at is not None or send.reserved_at is None:
             return False
         if send.lease_until is not None and send.lease_until > self.now:
             return False
-        if self._server_started is None:
-            self._server_started = self.session.scalar(select(func.pg_postmaster_start_time()))
+        if self._server is None:
+            started, timeline = self.session.execute(text(f"SELECT pg_postmaster_start_time(), {SERVER_TIMELINE}")).one()
             self.session.commit()  # no session transaction stays open while the ledger writes
-        assert self._server_started is not None
-        return send.reserved_at > self._server_started
+            self._server = (started, timeline)
+        return send.reserved_at > self._server[0] and send.reserved_timeline == self._server[1]
 
     def _reserve_ahead(self, send_id: int, envelope: Envelope) -> None:
         """Before the claim of a message no reservation covers yet: it and the messages built ahead to

@@ -18,9 +18,10 @@ On PostgreSQL that durable commit (a WAL flush: ~95 µs of the server's CPU and
 and each message's claim is then their hand-over to SMTP (``handed_at``, with
 the same checks), committed before the content without waiting for the disk.
 A killed worker loses nothing it committed that way (the server keeps it); a
-crash of the database server can lose such commits, never the reservation. So
-a row whose lease expired while "sending" is sent again only when nothing was
-ever handed over and the server has not restarted since its reservation
+crash of the database server (or a standby taking over) can lose such
+commits, never the reservation. So a row whose lease expired while "sending"
+is sent again only when nothing was ever handed over and the server has
+neither restarted nor changed timeline since its reservation
 (``RECLAIMABLE``); every other is "unknown", as before. A reservation not
 handed over by the end of the batch (a cap, a wait, a refusal) is undone by
 ``flush``.
@@ -93,12 +94,20 @@ _HANDS = {
     for live in (False, True)
     for topic in (False, True)
 }
+# The server's WAL timeline: a standby promoted in its place starts a new one.
+SERVER_TIMELINE = "('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::integer"
 # A row left "sending" by a batch that never handed it over (its worker died), reserved since the
-# database server last started: no commit of its hand-over can have been lost, so none happened.
-RECLAIMABLE = "state = 'sending' AND handed_at IS NULL AND reserved_at > pg_postmaster_start_time()"
+# database server last started and on its timeline: no commit of its hand-over can have been lost
+# (only a crash of the server, or a standby taking over, loses commits that did not wait), so none
+# happened.
+RECLAIMABLE = (
+    "state = 'sending' AND handed_at IS NULL AND reserved_at > pg_postmaster_start_time()"
+    f" AND reserved_timeline = {SERVER_TIMELINE}"
+)
 # One statement, one round trip, committed durably (DURABLE).
 RESERVE = (
     DURABLE + "UPDATE sends SET state = 'sending', lease_until = {p}, reserved_at = now(), handed_at = NULL,"
+    f" reserved_timeline = {SERVER_TIMELINE},"
     " message_id = v.message_id, sender_email = v.sender_email, subject = v.subject"
     " FROM durable, unnest({p}::integer[], {p}::text[], {p}::text[], {p}::text[]) AS v(id, message_id, sender_email, subject)"
     f" WHERE sends.id = v.id AND (sends.state IN ('pending', 'deferred') OR ({RECLAIMABLE} AND sends.lease_until < {{p}}))"
@@ -107,7 +116,8 @@ RESERVE = (
 # A reservation not handed over goes back to what it was: deferred rows wait for a retry time, pending ones do not.
 UNRESERVE = (
     "UPDATE sends SET state = CASE WHEN next_attempt_at IS NULL THEN 'pending' ELSE 'deferred' END,"
-    " lease_until = NULL, reserved_at = NULL WHERE state = 'sending' AND handed_at IS NULL AND id = ANY({p}::integer[])"
+    " lease_until = NULL, reserved_at = NULL, reserved_timeline = NULL"
+    " WHERE state = 'sending' AND handed_at IS NULL AND id = ANY({p}::integer[])"
 )
 MARK_SENT = "UPDATE sends SET state = {p}, sent_at = {p}, smtp_code = 250, last_error = NULL WHERE id = {p}"
 

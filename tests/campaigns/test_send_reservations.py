@@ -155,7 +155,8 @@ def test_a_worker_killed_after_reserving_leaves_its_unhanded_rows_to_be_sent_onc
     """Killed before its second claim: the first message (handed over and sent, its outcome lost) is
     unknown; the other reserved rows were never given to a server and are sent once when the lease
     expires, except one whose reservation is older than the database server's start (as after a
-    crash of the server, which can lose hand-overs): unknown too, never resent."""
+    crash of the server, which can lose hand-overs) and one reserved on another WAL timeline (as before
+    a standby took over): unknown too, never resent."""
     url, engine = fresh_db
     count = 6
     with make_sessionmaker(engine)() as session:
@@ -177,8 +178,11 @@ def test_a_worker_killed_after_reserving_leaves_its_unhanded_rows_to_be_sent_onc
             assert [(state, handed, reserved) for _, state, handed, reserved in rows] == [("sending", True, True)] + [
                 ("sending", False, True)
             ] * (count - 1)
+            assert conn.execute(text("SELECT count(*) FROM sends WHERE reserved_timeline IS NOT NULL")).scalar() == count
             old = rows[-1][0]  # reserved, as far as this server knows, before it last started
             conn.execute(text("UPDATE sends SET reserved_at = pg_postmaster_start_time() - interval '1 second' WHERE id = :id"), {"id": old})
+            promoted = rows[-2][0]  # reserved on another timeline: before a standby took over
+            conn.execute(text("UPDATE sends SET reserved_timeline = reserved_timeline - 1 WHERE id = :id"), {"id": promoted})
         assert len(smtp_sink.received) == 1
         worker = start("worker", env, tmp_path / "w1.log")
         assert wait_until(lambda: _finished(engine), 60), (tmp_path / "w1.log").read_text()
@@ -190,8 +194,8 @@ def test_a_worker_killed_after_reserving_leaves_its_unhanded_rows_to_be_sent_onc
         states = dict(conn.execute(text("SELECT id, state FROM sends")).all())
         message_ids = dict(conn.execute(text("SELECT message_id, id FROM sends")).all())
     at_server = [r.message["Message-ID"] for r in smtp_sink.received]
-    assert len(at_server) == len(set(at_server)) == count - 1  # each once; the old reservation never sent
+    assert len(at_server) == len(set(at_server)) == count - 2  # each once; the two doubtful reservations never sent
     assert message_ids[at_server[0]] == rows[0][0]
-    assert states[rows[0][0]] == states[old] == "unknown"
-    assert sorted(states[message_ids[m]] for m in at_server[1:]) == ["sent"] * (count - 2)
+    assert states[rows[0][0]] == states[old] == states[promoted] == "unknown"
+    assert sorted(states[message_ids[m]] for m in at_server[1:]) == ["sent"] * (count - 3)
     assert len(states) == count

@@ -1,4 +1,4 @@
-"""sends: reserved_at and handed_at (a reservation made durable ahead of the messages it covers)
+"""sends: reserved_at, reserved_timeline and handed_at (a reservation made durable ahead of the messages it covers)
 
 Revision ID: 0016
 Revises: 0015
@@ -24,6 +24,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('sends', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reserved_at', nurture.db.base.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('reserved_timeline', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('handed_at', nurture.db.base.UTCDateTime(timezone=True), nullable=True))
         batch_op.drop_index('ix_sends_sending_lease', sqlite_where=sa.text("state = 'sending'"), postgresql_where=sa.text("state = 'sending'"))
 
@@ -32,4 +33,5 @@ def downgrade() -> None:
     with op.batch_alter_table('sends', schema=None) as batch_op:
         batch_op.create_index('ix_sends_sending_lease', ['lease_until'], unique=False, sqlite_where=sa.text("state = 'sending'"), postgresql_where=sa.text("state = 'sending'"))
         batch_op.drop_column('handed_at')
+        batch_op.drop_column('reserved_timeline')
         batch_op.drop_column('reserved_at')

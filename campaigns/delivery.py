@@ -5,8 +5,8 @@ pending ──claim (one conditional UPDATE that also checks the suppression lis
   with the message before, else MAIL+RCPT+DATA go in one round trip; a refused recipient settles
   the claimed row)
 sending ──250──► sent · 5xx──► bounced (address suppressed) · 4xx / connection──► deferred (backoff)
-sending, lease expired ──► unknown: maybe delivered (RFC 1047), surfaced, never resent; unless
-  it was only reserved (PostgreSQL, ledger.py): never handed to SMTP, it is sent again.
+sending, lease expired ──► unknown: maybe delivered (RFC 1047), surfaced, never resent.
+pending, under a reservation the database server may have lost claims of (PostgreSQL, ledger.py) ──► unknown.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeGuard
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.identity import SenderIdentity, identity_for, mailboxes_of
-from campaigns.ledger import RESERVE_AHEAD, SERVER_TIMELINE, LedgerWriter
+from campaigns.ledger import RESERVE_AHEAD, LedgerWriter, doubtful_send_ids
 from campaigns.mailbox_cap import MailboxCap, released_at
 from campaigns.messages import build_envelope, choose_variant, message_id_for, sender_for
 from campaigns.models import Enrollment, EnrollmentState, Send, SendState
@@ -80,9 +80,6 @@ class LedgerRow:
     next_attempt_at: datetime | None
     smtp_code: int | None
     last_error: str | None
-    reserved_at: datetime | None
-    reserved_timeline: int | None
-    handed_at: datetime | None
 
 
 SENDS = Send.__table__
@@ -189,13 +186,13 @@ class BatchDelivery:
         self._built_order: dict[int, int] = {}  # send id → its place in _built_ids
         self._slots: dict[int, float] = {}  # send id → its rate limiter answer, taken ahead (_following)
         self._reservation_asked: set[int] = set()  # send ids a reservation covered or was asked for
-        self._server: tuple[datetime, int] | None = None  # PostgreSQL's start and timeline (_reclaimable), read once if needed
+        self._doubtful: set[int] = set()  # send ids a lost claim may have sent (ledger.doubtful_send_ids)
         self.mailbox_cap = MailboxCap({})
 
     def load_owners(self, due: list[DueEmail]) -> None:
-        """Read before sending (owners, their mailboxes, threads, mailbox caps): the ledger writes on a
-        connection of its own meanwhile, and on SQLite a session transaction left open by a lazy read
-        would hold the writer lock."""
+        """Read before sending (owners, their mailboxes, threads, mailbox caps, doubtful reservations): the
+        ledger writes on a connection of its own meanwhile, and on SQLite a session transaction left open
+        by a lazy read would hold the writer lock."""
         ids = {d.lead.owner_user_id for d in due if d.lead.owner_user_id is not None}
         if ids:
             self._owners = {user.id: user for user in self.session.scalars(select(User).where(User.id.in_(ids)))}
@@ -207,32 +204,16 @@ class BatchDelivery:
             d.thread = threads.get(d.enrollment.id) if d.step.thread else None
         caps = {d.identity.email: d.identity.daily_cap for d in cadence if d.identity is not None}
         self.mailbox_cap = MailboxCap.load(self.session, caps, self.now)
+        if self.ledger.reserves:
+            self._doubtful = doubtful_send_ids(self.session, self.now)
 
     def _sendable(self, send: LedgerRow | None) -> TypeGuard[LedgerRow]:
-        """A row this batch would hand to the transport: pending, deferred and due again, or reserved by a
-        batch that never handed it over (``_reclaimable``)."""
-        if send is not None and send.state == SendState.SENDING:
-            return self._reclaimable(send)
-        if send is None or send.state not in (SendState.PENDING, SendState.DEFERRED):
+        """A row this batch would hand to the transport: pending, or deferred and due again."""
+        if send is None or send.state not in (SendState.PENDING, SendState.DEFERRED) or send.id in self._doubtful:
             return False
         return send.next_attempt_at is None or send.next_attempt_at <= self.now
 
-    def _reclaimable(self, send: LedgerRow) -> bool:
-        """A "sending" row whose lease expired that no server was ever handed: reserved (PostgreSQL) by a
-        batch whose worker died before its hand-over, since the database server last started and on its
-        timeline, so that no commit of a hand-over can have been lost (ledger.RECLAIMABLE, which its
-        reservation checks again)."""
-        if send.handed_at is not None or send.reserved_at is None:
-            return False
-        if send.lease_until is not None and send.lease_until > self.now:
-            return False
-        if self._server is None:
-            started, timeline = self.session.execute(text(f"SELECT pg_postmaster_start_time(), {SERVER_TIMELINE}")).one()
-            self.session.commit()  # no session transaction stays open while the ledger writes
-            self._server = (started, timeline)
-        return send.reserved_at > self._server[0] and send.reserved_timeline == self._server[1]
-
-    def _reserve_ahead(self, send_id: int, envelope: Envelope) -> None:
+    def _reserve_ahead(self, send_id: int) -> None:
         """Before the claim of a message no reservation covers yet: it and the messages built ahead to
         follow it, RESERVE_AHEAD in all, reserved in one durable commit (PostgreSQL; ledger.py)."""
         if not self.ledger.reserves or send_id in self._reservation_asked:
@@ -241,8 +222,7 @@ class BatchDelivery:
         following = [] if start is None else self._built_ids[start + 1 :]
         group = [send_id, *(i for i in following if i in self._built and i not in self._reservation_asked)][:RESERVE_AHEAD]
         self._reservation_asked.update(group)
-        envelopes = [envelope, *(self._built[i] for i in group[1:])]
-        self.ledger.reserve([(i, e.mail_from, e.subject, e.message_id) for i, e in zip(group, envelopes, strict=True)])
+        self.ledger.reserve(group)
 
     def prewrite_headers(self, due: list[DueEmail]) -> None:
         """Each row's Message-ID and sender, written for the whole batch before its first claim, where
@@ -318,10 +298,14 @@ class BatchDelivery:
         if send.state == SendState.SENDING:
             if send.lease_until is not None and send.lease_until > self.now:
                 return Outcome("wait", until=send.lease_until)
-            if not self._reclaimable(send):
-                self.ledger.settle(send.id, state=SendState.UNKNOWN, last_error="lease expired while sending: maybe delivered")
-                self._event(lead, "email_unknown", f"Delivery of step '{step.id}' is unknown (worker lost mid-send)", send.id)
-                return ADVANCE
+            self.ledger.settle(send.id, state=SendState.UNKNOWN, last_error="lease expired while sending: maybe delivered")
+            self._event(lead, "email_unknown", f"Delivery of step '{step.id}' is unknown (worker lost mid-send)", send.id)
+            return ADVANCE
+        if send.id in self._doubtful:
+            reason = "reserved before the database server restarted or a standby took over: maybe delivered"
+            self.ledger.settle(send.id, state=SendState.UNKNOWN, last_error=reason)
+            self._event(lead, "email_unknown", f"Delivery of step '{step.id}' is unknown (database server lost claims)", send.id)
+            return ADVANCE
         if send.state == SendState.DEFERRED and send.next_attempt_at is not None and send.next_attempt_at > self.now:
             return Outcome("wait", until=send.next_attempt_at)
         if due.marketing and (blocked := cap.blocked_until(lead.id)) is not None:
@@ -333,8 +317,8 @@ class BatchDelivery:
         if (delay := self._rate_slot(send)) > 0:
             return Outcome("wait", until=self.now + timedelta(seconds=delay))
 
+        self._reserve_ahead(send.id)
         envelope = self._envelope(due)
-        self._reserve_ahead(send.id, envelope)
         # Committed with the claim: the sender counts towards its mailbox cap, the subject starts a thread.
         self.ledger.note(send.id, envelope.mail_from, envelope.subject, envelope.message_id)
         topic = due.definition.topic

@@ -14,17 +14,16 @@ before it.
 
 On PostgreSQL that durable commit (a WAL flush: ~95 µs of the server's CPU and
 ~200 µs of the message's wait, measured) is made once for a few rows instead:
-``reserve`` makes the next RESERVE_AHEAD rows "sending" in one durable commit,
-and each message's claim is then their hand-over to SMTP (``handed_at``, with
-the same checks), committed before the content without waiting for the disk.
-A killed worker loses nothing it committed that way (the server keeps it); a
-crash of the database server (or a standby taking over) can lose such
-commits, never the reservation. So a row whose lease expired while "sending"
-is sent again only when nothing was ever handed over and the server has
-neither restarted nor changed timeline since its reservation
-(``RECLAIMABLE``); every other is "unknown", as before. A reservation not
-handed over by the end of the batch (a cap, a wait, a refusal) is undone by
-``flush``.
+``reserve`` notes the next RESERVE_AHEAD rows in one durable commit (a
+``send_reservations`` row, in the server's clock and WAL timeline), and their
+claims then commit without waiting for the disk. A killed worker loses nothing
+committed that way (the server keeps it), so its rows behave as before: a claim
+that happened is "sending" and its lease makes it "unknown", one that did not
+left the row pending. Only a crash of the database server, or a standby taking
+over, can lose such commits: a reservation from before the server's last start
+or from another timeline (``DOUBTFUL``) may cover a claim that was lost, so its
+rows still pending or deferred are "unknown", never sent again: at most
+RESERVE_AHEAD of them per worker. The batch deletes its reservations as it ends.
 """
 
 from __future__ import annotations
@@ -33,6 +32,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from campaigns.faults import fault_point
@@ -49,7 +49,7 @@ SENDS = Send.__table__
 # Plain SQL with the DBAPI's placeholder ({p}), run on a bare cursor (ledger_connection.py).
 # Every statement ends with ``id = {p}`` (the claims get it last, after their optional clause):
 # its row is its last parameter.
-_SENDING = "UPDATE sends SET state = {p}, lease_until = {p}, handed_at = {p}, attempts = attempts + 1"
+_SENDING = "UPDATE sends SET state = {p}, lease_until = {p}, attempts = attempts + 1"
 _HEADERS = ", message_id = {p}, sender_email = COALESCE({p}, sender_email)"
 _SUBJECT = ", subject = COALESCE({p}, subject)"
 _CLAIMABLE = (
@@ -81,45 +81,35 @@ _CLAIMS = {
 }
 PREWRITE = "UPDATE sends SET message_id = {p}, sender_email = {p} WHERE state IN ({p}, {p}) AND id = {p}"
 
-# PostgreSQL. A reserved row's claim: its hand-over to SMTP, with the claim's checks, committed before
-# the content (not waiting for the disk: the reservation is durable). It sets no indexed column. Only
-# rows its writer reserved are handed over, and never twice: ``handed_at IS NULL`` decides. (Its lease
-# in the condition too made PostgreSQL scan the batch's "sending" rows by lease, not find the row by id.)
-_HANDED = "UPDATE sends SET handed_at = {p}, attempts = attempts + 1"
-_NOT_HANDED = " WHERE state = 'sending' AND handed_at IS NULL"
-_HANDS = {
-    (live, topic): _HANDED + _NOT_HANDED
-    + " AND NOT EXISTS (SELECT 1 FROM suppressions WHERE suppressions.email = sends.rcpt_to)"
-    + (_LIVE if live else "") + (_NOT_OPTED_OUT if topic else "") + _ROW
-    for live in (False, True)
-    for topic in (False, True)
-}
-# The server's WAL timeline: a standby promoted in its place starts a new one.
+# PostgreSQL. The server's WAL timeline: a standby promoted in its place starts a new one.
 SERVER_TIMELINE = "('x' || substr(pg_walfile_name(pg_current_wal_insert_lsn()), 1, 8))::bit(32)::integer"
-# A row left "sending" by a batch that never handed it over (its worker died), reserved since the
-# database server last started and on its timeline: no commit of its hand-over can have been lost
-# (only a crash of the server, or a standby taking over, loses commits that did not wait), so none
-# happened.
-RECLAIMABLE = (
-    "state = 'sending' AND handed_at IS NULL AND reserved_at > pg_postmaster_start_time()"
-    f" AND reserved_timeline = {SERVER_TIMELINE}"
-)
 # One statement, one round trip, committed durably (DURABLE).
 RESERVE = (
-    DURABLE + "UPDATE sends SET state = 'sending', lease_until = {p}, reserved_at = now(), handed_at = NULL,"
-    f" reserved_timeline = {SERVER_TIMELINE},"
-    " message_id = v.message_id, sender_email = v.sender_email, subject = v.subject"
-    " FROM durable, unnest({p}::integer[], {p}::text[], {p}::text[], {p}::text[]) AS v(id, message_id, sender_email, subject)"
-    f" WHERE sends.id = v.id AND (sends.state IN ('pending', 'deferred') OR ({RECLAIMABLE} AND sends.lease_until < {{p}}))"
-    " RETURNING sends.id"
+    DURABLE + "INSERT INTO send_reservations (send_ids, lease_until, reserved_at, timeline)"
+    f" SELECT {{p}}::integer[], {{p}}, now(), {SERVER_TIMELINE} FROM durable RETURNING id"
 )
-# A reservation not handed over goes back to what it was: deferred rows wait for a retry time, pending ones do not.
-UNRESERVE = (
-    "UPDATE sends SET state = CASE WHEN next_attempt_at IS NULL THEN 'pending' ELSE 'deferred' END,"
-    " lease_until = NULL, reserved_at = NULL, reserved_timeline = NULL"
-    " WHERE state = 'sending' AND handed_at IS NULL AND id = ANY({p}::integer[])"
-)
+# A reservation the server may have lost claims under: made before it last started, or on another timeline.
+DOUBTFUL = f"reserved_at <= pg_postmaster_start_time() OR timeline <> {SERVER_TIMELINE}"
+UNRESERVE = "DELETE FROM send_reservations WHERE id = ANY({p}::integer[])"
 MARK_SENT = "UPDATE sends SET state = {p}, sent_at = {p}, smtp_code = 250, last_error = NULL WHERE id = {p}"
+
+
+def doubtful_send_ids(session: Session, now: datetime) -> set[int]:
+    """PostgreSQL: the rows of reservations the server may have lost claims under (DOUBTFUL), whose rows
+    still pending or deferred are "unknown". Reservations left by batches that died (their lease over)
+    are dropped when not doubtful, and doubtful ones once none of their rows waits any more."""
+    session.execute(
+        text(f"DELETE FROM send_reservations WHERE lease_until < :now AND NOT ({DOUBTFUL})"), {"now": now}
+    )
+    session.execute(
+        text(
+            f"DELETE FROM send_reservations WHERE ({DOUBTFUL}) AND NOT EXISTS (SELECT 1 FROM sends"
+            " WHERE sends.id = ANY(send_reservations.send_ids) AND sends.state IN ('pending', 'deferred'))"
+        )
+    )
+    found = {send_id for (ids,) in session.execute(text(f"SELECT send_ids FROM send_reservations WHERE {DOUBTFUL}")) for send_id in ids}
+    session.commit()
+    return found
 
 
 class LedgerWriter:
@@ -140,9 +130,10 @@ class LedgerWriter:
         self._pending: list[Statement] = []
         self._headers: dict[int, tuple[str, str, str]] = {}  # send id → (sender, subject, message id), written by its claim
         self._prewritten: dict[int, tuple[str, str]] = {}  # send id → (sender, message id) already written
-        # PostgreSQL through a connection of the batch's own: durable reservations, handed-over claims.
+        # PostgreSQL through a connection of the batch's own: durable reservations, claims that do not wait.
         self.reserves = isinstance(self._conn, RawConnection) and dialect.name == "postgresql"
-        self._reserved: set[int] = set()  # reserved by this writer, neither handed over nor settled yet
+        self._reserved: set[int] = set()  # send ids this writer's reservations cover
+        self._reservations: list[int] = []  # their ids, deleted by flush
 
     def note(self, send_id: int, sender_email: str, subject: str, message_id: str) -> None:
         """What the claim of ``send_id`` records: the sender (mailbox caps), the subject (threads) and
@@ -160,40 +151,22 @@ class LedgerWriter:
         )
         self._prewritten.update((send_id, (sender, message_id)) for send_id, sender, message_id in headers)
 
-    def reserve(self, headers: list[tuple[int, str, str, str]]) -> None:
-        """(send id, sender, subject, Message-ID) of the rows about to be sent, made "sending" in one durable
-        commit (PostgreSQL; elsewhere each claim is durable itself). Rows another batch holds, or sent
-        already, are not taken: their own claims decide, as without a reservation."""
-        if not headers or not self.reserves:
+    def reserve(self, send_ids: list[int]) -> None:
+        """Note the rows about to be claimed in one durable commit (PostgreSQL; elsewhere each claim is
+        durable itself), so that their claims need not wait for the disk."""
+        if not send_ids or not self.reserves:
             return
-        ids, senders, subjects, message_ids = zip(*headers, strict=True)
-        params = (
-            self._lease_until, pg_array(ids), pg_array(message_ids), pg_array(senders),
-            pg_array(subject[:998] for subject in subjects), self._time(self.now),
-        )  # fmt: skip
         assert isinstance(self._conn, RawConnection)
-        self._reserved.update(self._conn.returning_ids(RESERVE, params))
+        self._reservations += self._conn.returning_ids(RESERVE, (pg_array(send_ids), self._lease_until))
+        self._reserved.update(send_ids)
 
     def claim_and_commit(self, send_id: int, topic: str | None = None) -> bool:
         """pending/deferred → sending unless the address is suppressed or opted out of ``topic`` (one
         statement), committed together with the previous message's outcome; True when the row is ours.
-        A row this writer reserved is handed over instead (the same checks, a commit not waiting for the disk)."""
+        The commit waits for the disk unless a reservation of this writer covers the row."""
         fault_point("before_claim", self.settings.fault)
-        if send_id in self._reserved:
-            self._headers.pop(send_id, None)
-            self._reserved.discard(send_id)
-            params: tuple[Any, ...] = (self._sent_at,)
-            if self._live_enrollment:
-                params = (*params, EnrollmentState.ACTIVE.value)
-            if topic:
-                params = (*params, topic)
-            statement = (_HANDS[self._live_enrollment, bool(topic)], (*params, send_id))
-            if self._commit([*self._pending, statement], durable=False) == 1:
-                return True
-            self._reserved.add(send_id)  # refused (suppressed, stopped …): still ours to undo or settle
-            return False
         sender, subject, message_id = self._headers.pop(send_id, None) or (None, None, message_id_for(send_id, self.settings))
-        sending, states = (SendState.SENDING.value, self._lease_until, self._sent_at), (SendState.PENDING.value, SendState.DEFERRED.value)
+        sending, states = (SendState.SENDING.value, self._lease_until), (SendState.PENDING.value, SendState.DEFERRED.value)
         if not self._live_enrollment:
             kind, params = "any", (*sending, message_id, sender, subject, *states)
         elif self._prewritten.get(send_id) == (sender, message_id):
@@ -202,7 +175,8 @@ class LedgerWriter:
             kind, params = "live", (*sending, message_id, sender, subject, *states, EnrollmentState.ACTIVE.value)
         if topic:
             params = (*params, topic)
-        return self._commit([*self._pending, (_CLAIMS[kind, bool(topic)], (*params, send_id))]) == 1
+        claim = (_CLAIMS[kind, bool(topic)], (*params, send_id))
+        return self._commit([*self._pending, claim], durable=send_id not in self._reserved) == 1
 
     def sent(self, send_id: int) -> None:
         """Accepted (250): committed with the next claim, or by ``flush``."""
@@ -211,7 +185,6 @@ class LedgerWriter:
 
     def settle(self, send_id: int, **values: Any) -> None:
         """Any other outcome (rare paths): committed with the next claim, or by ``flush``."""
-        self._reserved.discard(send_id)  # settled: not undone by flush
         for name in values:
             SENDS.c[name]  # noqa: B018 - a KeyError for a column that does not exist
         assignments = ", ".join(f"{name} = {{p}}" for name in values)
@@ -219,11 +192,10 @@ class LedgerWriter:
         self._pending.append((f"UPDATE sends SET {assignments} WHERE id = {{p}}", (*params, send_id)))
 
     def flush(self) -> None:
-        """Commit the outcomes not yet committed (the batch's last one), and undo the reservations not
-        handed over."""
-        if self._reserved:
-            self._pending.append((UNRESERVE, (pg_array(sorted(self._reserved)),)))
-            self._reserved.clear()
+        """Commit the outcomes not yet committed (the batch's last one), and delete the batch's reservations."""
+        if self._reservations:
+            self._pending.append((UNRESERVE, (pg_array(self._reservations),)))
+            self._reservations, self._reserved = [], set()
         if self._pending:
             # Losing this commit in a database crash leaves the row "sending", which becomes
             # "unknown", never a resend: it need not wait for the disk. A claim does.

@@ -52,9 +52,9 @@ class LedgerConnection(Protocol):
 
 
 def as_one_statement(statements: list[Statement]) -> Statement:
-    """UPDATEs of distinct rows as one statement (still with ``{p}``): the earlier ones as CTEs, the
-    row count the last one's."""
-    assert all(sql.startswith("UPDATE ") for sql, _ in statements), "only UPDATEs merge"
+    """UPDATEs (or DELETEs) of distinct rows as one statement (still with ``{p}``): the earlier ones as
+    CTEs, the row count the last one's."""
+    assert all(sql.startswith(("UPDATE ", "DELETE ")) for sql, _ in statements), "only UPDATEs and DELETEs merge"
     ctes = ", ".join(f"o{n} AS ({sql})" for n, (sql, _) in enumerate(statements[:-1]))
     sql = statements[-1][0] if not ctes else f"WITH {ctes} {statements[-1][0]}"
     return sql, [value for _, values in statements for value in values]

@@ -2,6 +2,7 @@
 
 from campaigns.models.enrollment import Enrollment, EnrollmentState
 from campaigns.models.send import Send, SendState
+from campaigns.models.send_reservation import SendReservation
 from campaigns.models.sequence import ReenrollPolicy, Sequence, SequenceKind, SequenceStatus, SequenceVersion
 
 __all__ = [
@@ -9,6 +10,7 @@ __all__ = [
     "EnrollmentState",
     "ReenrollPolicy",
     "Send",
+    "SendReservation",
     "SendState",
     "Sequence",
     "SequenceKind",

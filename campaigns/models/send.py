@@ -56,9 +56,3 @@ class Send(Base):
     # Written with the claim: the From address (per-mailbox caps) and the subject (threaded follow-ups).
     sender_email: Mapped[str | None] = mapped_column(String(254))
     subject: Mapped[str | None] = mapped_column(String(998))
-    # PostgreSQL's reservation: made "sending" ahead of its message in a durable commit (the server's
-    # clock and WAL timeline), then handed to SMTP (``handed_at``, committed before the message's
-    # content). A row whose lease expired with no hand-over was never given to a server (ledger.py).
-    reserved_at: Mapped[datetime | None]
-    reserved_timeline: Mapped[int | None]
-    handed_at: Mapped[datetime | None]

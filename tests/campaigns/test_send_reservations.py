@@ -1,7 +1,7 @@
-"""PostgreSQL's reservations (campaigns/ledger.py): a batch makes its next rows "sending" in one durable
-commit, then hands each message over (a commit not waiting for the disk) before its content. A row
-reserved but never handed over is sent again after its lease; one handed over, or reserved before the
-database server last started, is "unknown". Sessions here are bound to an engine, as in a worker, so the
+"""PostgreSQL's reservations (campaigns/ledger.py): a batch notes its next rows in one durable commit, then
+claims each message in a commit that does not wait for the disk. A worker killed mid-batch leaves what it
+committed; a reservation from before the database server's last start, or from another WAL timeline,
+makes its rows still pending "unknown". Sessions here are bound to an engine, as in a worker, so the
 ledger writes on a connection of its own."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from campaigns.claiming import claim_due
 from campaigns.enrollments import enroll
 from campaigns.execution import run_claim
-from campaigns.ledger import RESERVE_AHEAD, LedgerWriter
+from campaigns.ledger import RESERVE_AHEAD, LedgerWriter, doubtful_send_ids
 from campaigns.models import Enrollment, EnrollmentState, Send, SendState
 from campaigns.sequences import activate, create_sequence
 from nurture.config import Settings
@@ -68,25 +68,34 @@ def _rows(session) -> list[Send]:
     return rows
 
 
-def test_a_batch_reserves_its_rows_ahead_in_durable_commits_and_hands_each_over_before_its_content(
+def _reservations(session) -> list[list[int]]:
+    rows = [list(ids) for (ids,) in session.execute(text("SELECT send_ids FROM send_reservations ORDER BY id"))]
+    session.commit()
+    return rows
+
+
+def test_a_batch_reserves_its_rows_ahead_in_durable_commits_and_claims_each_before_its_content(
     session, clock, make_lead, make_sequence, engine_settings, smtp_sink, smtp_transport, monkeypatch
 ):
     count = RESERVE_AHEAD + 8
     _enroll(session, clock, make_lead, make_sequence, count)
-    reserved: list[int] = []
-    real_reserve = LedgerWriter.reserve
-    monkeypatch.setattr(LedgerWriter, "reserve", lambda self, headers: reserved.append(len(headers)) or real_reserve(self, headers))
-    at_claim: list[tuple[SendState, bool, bool]] = []  # the message's row just after its claim, before its content
-    others_handed: list[int] = []
+    waited: list[bool] = []  # each ledger commit: whether it waited for the disk
+    real_commit = LedgerWriter._commit
+
+    def commit(self, statements, durable=True):
+        waited.append(durable)
+        return real_commit(self, statements, durable=durable)
+
+    monkeypatch.setattr(LedgerWriter, "_commit", commit)
+    at_claim: list[tuple[SendState, int]] = []  # the message's row just after its claim, and the reservations then
 
     class Watching:
         def send(self, envelope, before_data=None, then=None):
             def claim_then_look():
                 claimed = before_data()
-                rows = {row.message_id: row for row in _rows(session)}
-                row = rows[envelope.message_id]
-                at_claim.append((row.state, row.reserved_at is not None, row.handed_at is not None))
-                others_handed.append(sum(r.handed_at is not None for r in rows.values()))
+                row = {row.message_id: row for row in _rows(session)}[envelope.message_id]
+                covered = [ids for ids in _reservations(session) if row.id in ids]
+                at_claim.append((row.state, len(covered)))
                 return claimed
 
             return smtp_transport.send(envelope, claim_then_look, then)
@@ -96,19 +105,29 @@ def test_a_batch_reserves_its_rows_ahead_in_durable_commits_and_hands_each_over_
 
     run_claim(session, engine_settings, claim_due(session, clock(), 100, 300), Watching(), clock=clock)
 
-    assert reserved == [RESERVE_AHEAD, count - RESERVE_AHEAD]  # one durable commit per RESERVE_AHEAD messages
-    assert at_claim == [(SendState.SENDING, True, True)] * count
-    assert others_handed == list(range(1, count + 1))  # handed over one by one, each before its own content
+    assert at_claim == [(SendState.SENDING, 1)] * count  # claimed before its content, under a reservation
+    assert waited == [False] * (count + 1)  # no claim waited for the disk (the reservations did), nor the last outcome
+    assert _reservations(session) == []  # deleted when the batch ended
     rows = _rows(session)
     assert {row.state for row in rows} == {SendState.SENT} and all(row.attempts == 1 for row in rows)
     assert sorted(r.message["Message-ID"] for r in smtp_sink.received) == sorted(row.message_id for row in rows)
 
 
-def test_a_reservation_not_handed_over_is_undone_when_the_batch_ends(
+def test_reservations_cover_reserve_ahead_rows_each(session, clock, make_lead, make_sequence, engine_settings, smtp_transport, monkeypatch):
+    count = RESERVE_AHEAD + 8
+    _enroll(session, clock, make_lead, make_sequence, count)
+    reserved: list[int] = []
+    real_reserve = LedgerWriter.reserve
+    monkeypatch.setattr(LedgerWriter, "reserve", lambda self, ids: reserved.append(len(ids)) or real_reserve(self, ids))
+    run_claim(session, engine_settings, claim_due(session, clock(), 100, 300), smtp_transport, clock=clock)
+    assert reserved == [RESERVE_AHEAD, count - RESERVE_AHEAD]
+
+
+def test_a_row_reserved_but_not_claimed_stays_pending_and_free(
     session, clock, make_lead, make_sequence, engine_settings, smtp_sink, smtp_transport
 ):
     """Two emails for one lead in a batch, one a day allowed: the second was reserved with the first
-    and waits for the cap; it goes back to pending, with no lease, as if never reserved."""
+    and waits for the cap; it stays pending, no reservation left behind."""
     lead = make_lead("reader@example.com")
     for name in ("News", "Updates"):
         enroll(session, make_sequence(ONE_EMAIL, name=name), lead, now=clock(), by="test")
@@ -119,8 +138,8 @@ def test_a_reservation_not_handed_over_is_undone_when_the_batch_ends(
     rows = _rows(session)
     assert len(smtp_sink.received) == 1
     assert [row.state for row in rows] == [SendState.SENT, SendState.PENDING]
-    waiting = rows[1]
-    assert (waiting.lease_until, waiting.reserved_at, waiting.handed_at, waiting.attempts) == (None, None, None, 0)
+    assert (rows[1].lease_until, rows[1].attempts) == (None, 0)
+    assert _reservations(session) == []
 
 
 def test_a_suppression_committed_after_the_reservation_still_stops_the_hand_over(
@@ -139,8 +158,8 @@ def test_a_suppression_committed_after_the_reservation_still_stops_the_hand_over
     run_claim(session, engine_settings, claim_due(session, clock(), 100, 300), smtp_transport, clock=clock)
 
     assert sorted(r.rcpt_tos[0] for r in smtp_sink.received) == ["lead0@example.com", "lead2@example.com"]
-    states = {row.rcpt_to: (row.state, row.handed_at is None) for row in _rows(session)}
-    assert states["lead1@example.com"] == (SendState.SKIPPED, True)
+    states = {row.rcpt_to: row.state for row in _rows(session)}
+    assert states["lead1@example.com"] == SendState.SKIPPED
 
 
 def _finished(engine) -> bool:
@@ -149,14 +168,17 @@ def _finished(engine) -> bool:
 
 
 @pytest.mark.slow
-def test_a_worker_killed_after_reserving_leaves_its_unhanded_rows_to_be_sent_once_after_the_lease(
-    fresh_db, redis_url, smtp_sink, tmp_path: Path
+@pytest.mark.parametrize(
+    "server",
+    ["unchanged", "restarted", "replaced by a standby"],
+)
+def test_a_worker_killed_mid_batch_leaves_its_rows_to_be_sent_once_unless_the_server_may_have_lost_claims(
+    fresh_db, redis_url, smtp_sink, tmp_path: Path, server: str
 ):
-    """Killed before its second claim: the first message (handed over and sent, its outcome lost) is
-    unknown; the other reserved rows were never given to a server and are sent once when the lease
-    expires, except one whose reservation is older than the database server's start (as after a
-    crash of the server, which can lose hand-overs) and one reserved on another WAL timeline (as before
-    a standby took over): unknown too, never resent."""
+    """Killed before its second claim: the first message (claimed and sent, its outcome lost) is unknown.
+    The other rows were never claimed: with the database server as it was, they are sent once. Had it
+    restarted, or a standby taken over, since their reservation (simulated on the reservation's row), a
+    claim of theirs might have been lost: unknown, never sent."""
     url, engine = fresh_db
     count = 6
     with make_sessionmaker(engine)() as session:
@@ -174,15 +196,13 @@ def test_a_worker_killed_after_reserving_leaves_its_unhanded_rows_to_be_sent_onc
         assert wait_until(lambda: worker.poll() is not None, 30), "the fault never fired"
         assert worker.returncode == -signal.SIGKILL, (tmp_path / "w0.log").read_text()
         with engine.begin() as conn:
-            rows = conn.execute(text("SELECT id, state, handed_at IS NOT NULL, reserved_at IS NOT NULL FROM sends ORDER BY id")).all()
-            assert [(state, handed, reserved) for _, state, handed, reserved in rows] == [("sending", True, True)] + [
-                ("sending", False, True)
-            ] * (count - 1)
-            assert conn.execute(text("SELECT count(*) FROM sends WHERE reserved_timeline IS NOT NULL")).scalar() == count
-            old = rows[-1][0]  # reserved, as far as this server knows, before it last started
-            conn.execute(text("UPDATE sends SET reserved_at = pg_postmaster_start_time() - interval '1 second' WHERE id = :id"), {"id": old})
-            promoted = rows[-2][0]  # reserved on another timeline: before a standby took over
-            conn.execute(text("UPDATE sends SET reserved_timeline = reserved_timeline - 1 WHERE id = :id"), {"id": promoted})
+            rows = conn.execute(text("SELECT id, state FROM sends ORDER BY id")).all()
+            assert [state for _, state in rows] == ["sending"] + ["pending"] * (count - 1)
+            assert [sorted(ids) for (ids,) in conn.execute(text("SELECT send_ids FROM send_reservations"))] == [[i for i, _ in rows]]
+            if server == "restarted":
+                conn.execute(text("UPDATE send_reservations SET reserved_at = pg_postmaster_start_time() - interval '1 second'"))
+            elif server == "replaced by a standby":
+                conn.execute(text("UPDATE send_reservations SET timeline = timeline - 1"))
         assert len(smtp_sink.received) == 1
         worker = start("worker", env, tmp_path / "w1.log")
         assert wait_until(lambda: _finished(engine), 60), (tmp_path / "w1.log").read_text()
@@ -192,10 +212,20 @@ def test_a_worker_killed_after_reserving_leaves_its_unhanded_rows_to_be_sent_onc
 
     with engine.connect() as conn:
         states = dict(conn.execute(text("SELECT id, state FROM sends")).all())
-        message_ids = dict(conn.execute(text("SELECT message_id, id FROM sends")).all())
+        message_ids = dict(conn.execute(text("SELECT message_id, id FROM sends WHERE message_id IS NOT NULL")).all())
+        left = conn.execute(text("SELECT count(*) FROM send_reservations")).scalar()
     at_server = [r.message["Message-ID"] for r in smtp_sink.received]
-    assert len(at_server) == len(set(at_server)) == count - 2  # each once; the two doubtful reservations never sent
-    assert message_ids[at_server[0]] == rows[0][0]
-    assert states[rows[0][0]] == states[old] == states[promoted] == "unknown"
-    assert sorted(states[message_ids[m]] for m in at_server[1:]) == ["sent"] * (count - 3)
-    assert len(states) == count
+    assert len(at_server) == len(set(at_server))  # nothing twice
+    assert message_ids[at_server[0]] == rows[0][0] and states[rows[0][0]] == "unknown"
+    others = sorted(states[i] for i, _ in rows[1:])
+    if server == "unchanged":
+        assert len(at_server) == count and others == ["sent"] * (count - 1)
+    else:
+        assert len(at_server) == 1 and others == ["unknown"] * (count - 1)
+    if server == "unchanged":
+        assert left == 0  # a reservation whose batch died goes once its lease is over
+    else:  # a doubtful one, once nothing it covers waits any more: at the next batch
+        with make_sessionmaker(engine)() as session:
+            assert doubtful_send_ids(session, datetime.now(UTC)) == set()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM send_reservations")).scalar() == 0

@@ -7,8 +7,8 @@ batch keeps one pooled DBAPI connection and runs plain SQL on it.
 
 On PostgreSQL each statement is a network round trip, and psycopg opens a
 transaction with a BEGIN of its own: BEGIN, the previous outcome, the claim and
-COMMIT were four. The ledger's statements are all UPDATEs of ``sends``, so they
-are sent as one statement (the earlier ones as data-modifying CTEs, which
+COMMIT were four. The ledger's statements are all UPDATEs of ``sends`` (and, as
+a batch ends, the DELETE of its reservations), so they are sent as one statement (the earlier ones as data-modifying CTEs, which
 PostgreSQL runs exactly once, atomically with the last) in autocommit mode: one
 round trip a message. Its commit does not wait for the disk when the rows were
 reserved durably beforehand (ledger.py); a durable commit asks for the wait in a

@@ -182,10 +182,7 @@ class BatchDelivery:
         self.events: list[dict[str, object]] = []  # timeline rows, written by the caller with the enrollments
         self._owners: dict[int, User] = {}
         self._built: dict[int, Envelope] = {}  # send id → the message, built ahead (build_ahead)
-        self._built_ids: list[int] = []  # the chunk built ahead, in the batch's order (_reserve_ahead)
-        self._built_order: dict[int, int] = {}  # send id → its place in _built_ids
         self._slots: dict[int, float] = {}  # send id → its rate limiter answer, taken ahead (_following)
-        self._reservation_asked: set[int] = set()  # send ids a reservation covered or was asked for
         self._doubtful: set[int] = set()  # send ids a lost claim may have sent (ledger.doubtful_send_ids)
         self.mailbox_cap = MailboxCap({})
 
@@ -216,13 +213,11 @@ class BatchDelivery:
     def _reserve_ahead(self, send_id: int) -> None:
         """Before the claim of a message no reservation covers yet: it and the messages built ahead to
         follow it, RESERVE_AHEAD in all, reserved in one durable commit (PostgreSQL; ledger.py)."""
-        if not self.ledger.reserves or send_id in self._reservation_asked:
+        if not self.ledger.reserves or send_id in self.ledger.reserved:
             return
-        start = self._built_order.get(send_id)
-        following = [] if start is None else self._built_ids[start + 1 :]
-        group = [send_id, *(i for i in following if i in self._built and i not in self._reservation_asked)][:RESERVE_AHEAD]
-        self._reservation_asked.update(group)
-        self.ledger.reserve(group)
+        built = list(self._built)  # the batch's order; sent ones are gone, and the group starts at this one
+        following = built[built.index(send_id) + 1 :] if send_id in self._built else []
+        self.ledger.reserve([send_id, *(i for i in following if i not in self.ledger.reserved)][:RESERVE_AHEAD])
 
     def prewrite_headers(self, due: list[DueEmail]) -> None:
         """Each row's Message-ID and sender, written for the whole batch before its first claim, where
@@ -266,7 +261,6 @@ class BatchDelivery:
         held = 0
         for count, due in enumerate(upcoming):
             if held >= BUILD_AHEAD_BYTES:
-                self._remember_order()
                 return upcoming[:count]
             send = due.send
             if not self._sendable(send):
@@ -276,12 +270,7 @@ class BatchDelivery:
             except Exception:  # noqa: BLE001 - built again in its own turn (above)
                 continue
             held += len(envelope.raw)
-        self._remember_order()
         return upcoming
-
-    def _remember_order(self) -> None:
-        self._built_ids = list(self._built)
-        self._built_order = {send_id: n for n, send_id in enumerate(self._built_ids)}
 
     def deliver(self, due: DueEmail, cap: FrequencyCap, then: DueEmail | None = None) -> Outcome:
         """Send one due email (its message built ahead by ``build_ahead``, or now); ``then``, the

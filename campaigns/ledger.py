@@ -96,20 +96,21 @@ MARK_SENT = "UPDATE sends SET state = {p}, sent_at = {p}, smtp_code = 250, last_
 
 def doubtful_send_ids(session: Session, now: datetime) -> set[int]:
     """PostgreSQL: the rows of reservations the server may have lost claims under (DOUBTFUL), whose rows
-    still pending or deferred are "unknown". Reservations left by batches that died (their lease over)
-    are dropped when not doubtful, and doubtful ones once none of their rows waits any more."""
-    session.execute(
-        text(f"DELETE FROM send_reservations WHERE lease_until < :now AND NOT ({DOUBTFUL})"), {"now": now}
-    )
-    session.execute(
+    still pending or deferred are "unknown". In the same statement, reservations left by batches that
+    died (their lease over) are dropped when not doubtful, and doubtful ones once none of their rows waits
+    any more (the SELECT sees the table as it was before the statement: those are left out of it)."""
+    found = session.execute(
         text(
-            f"DELETE FROM send_reservations WHERE ({DOUBTFUL}) AND NOT EXISTS (SELECT 1 FROM sends"
-            " WHERE sends.id = ANY(send_reservations.send_ids) AND sends.state IN ('pending', 'deferred'))"
-        )
+            f"WITH stale AS (DELETE FROM send_reservations WHERE lease_until < :now AND NOT ({DOUBTFUL})),"
+            f" settled AS (DELETE FROM send_reservations WHERE ({DOUBTFUL}) AND NOT EXISTS (SELECT 1 FROM sends"
+            " WHERE sends.id = ANY(send_reservations.send_ids) AND sends.state IN ('pending', 'deferred')) RETURNING id)"
+            f" SELECT send_ids FROM send_reservations WHERE ({DOUBTFUL}) AND id NOT IN (SELECT id FROM settled)"
+        ),
+        {"now": now},
     )
-    found = {send_id for (ids,) in session.execute(text(f"SELECT send_ids FROM send_reservations WHERE {DOUBTFUL}")) for send_id in ids}
+    ids = {send_id for (send_ids,) in found for send_id in send_ids}
     session.commit()
-    return found
+    return ids
 
 
 class LedgerWriter:
@@ -132,7 +133,7 @@ class LedgerWriter:
         self._prewritten: dict[int, tuple[str, str]] = {}  # send id → (sender, message id) already written
         # PostgreSQL through a connection of the batch's own: durable reservations, claims that do not wait.
         self.reserves = isinstance(self._conn, RawConnection) and dialect.name == "postgresql"
-        self._reserved: set[int] = set()  # send ids this writer's reservations cover
+        self.reserved: set[int] = set()  # send ids this writer's reservations cover
         self._reservations: list[int] = []  # their ids, deleted by flush
 
     def note(self, send_id: int, sender_email: str, subject: str, message_id: str) -> None:
@@ -158,7 +159,7 @@ class LedgerWriter:
             return
         assert isinstance(self._conn, RawConnection)
         self._reservations += self._conn.returning_ids(RESERVE, (pg_array(send_ids), self._lease_until))
-        self._reserved.update(send_ids)
+        self.reserved.update(send_ids)
 
     def claim_and_commit(self, send_id: int, topic: str | None = None) -> bool:
         """pending/deferred → sending unless the address is suppressed or opted out of ``topic`` (one
@@ -176,7 +177,7 @@ class LedgerWriter:
         if topic:
             params = (*params, topic)
         claim = (_CLAIMS[kind, bool(topic)], (*params, send_id))
-        return self._commit([*self._pending, claim], durable=send_id not in self._reserved) == 1
+        return self._commit([*self._pending, claim], durable=send_id not in self.reserved) == 1
 
     def sent(self, send_id: int) -> None:
         """Accepted (250): committed with the next claim, or by ``flush``."""
@@ -195,7 +196,7 @@ class LedgerWriter:
         """Commit the outcomes not yet committed (the batch's last one), and delete the batch's reservations."""
         if self._reservations:
             self._pending.append((UNRESERVE, (pg_array(self._reservations),)))
-            self._reservations, self._reserved = [], set()
+            self._reservations, self.reserved = [], set()
         if self._pending:
             # Losing this commit in a database crash leaves the row "sending", which becomes
             # "unknown", never a resend: it need not wait for the disk. A claim does.

@@ -55,3 +55,15 @@ def wait_until(predicate: Callable[[], object], timeout: float, step: float = 0.
             return True
         time.sleep(step)
     return bool(predicate())
+
+
+def finished(engine) -> bool:  # noqa: ANN001
+    """No enrollment is active any more: the workers have done all there was."""
+    from sqlalchemy import func, select
+
+    from campaigns.models import Enrollment, EnrollmentState
+    from nurture.db.engine import make_sessionmaker
+
+    with make_sessionmaker(engine)() as session:
+        live = session.scalar(select(func.count()).select_from(Enrollment).where(Enrollment.state == EnrollmentState.ACTIVE))
+        return live == 0

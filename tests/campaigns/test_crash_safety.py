@@ -12,17 +12,17 @@ from pathlib import Path
 import pytest
 import redis
 from rq import SimpleWorker
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from campaigns.claiming import claim_due
 from campaigns.enrollments import enroll
-from campaigns.models import Enrollment, EnrollmentState, Send, SendState
+from campaigns.models import Send, SendState
 from campaigns.sequences import activate, create_sequence
 from nurture.config import Settings
 from nurture.db.engine import make_sessionmaker
 from nurture.leads.capture import create_lead
 from nurture.leads.validation import validate_lead_input
-from tests.campaigns.processes import engine_env, start, stop, wait_until
+from tests.campaigns.processes import engine_env, finished, start, stop, wait_until
 from tests.databases import backends, migrated_database
 from workers import context
 from workers.connection import redis_connection
@@ -48,14 +48,6 @@ def seed(engine, leads: int = LEADS) -> None:
             lead = create_lead(session, validate_lead_input({"email": f"lead{n}@example.com", "first_name": f"L{n}"}), reason="seed")
             enroll(session, sequence, lead, now=now, by="test")
         session.commit()
-
-
-def finished(engine) -> bool:
-    with make_sessionmaker(engine)() as session:
-        live = session.scalar(
-            select(func.count()).select_from(Enrollment).where(Enrollment.state == EnrollmentState.ACTIVE)
-        )
-        return live == 0
 
 
 def ledger(engine) -> dict[str, SendState]:

@@ -18,14 +18,14 @@ from campaigns.claiming import claim_due
 from campaigns.enrollments import enroll
 from campaigns.execution import run_claim
 from campaigns.ledger import RESERVE_AHEAD, LedgerWriter, doubtful_send_ids
-from campaigns.models import Enrollment, EnrollmentState, Send, SendState
+from campaigns.models import Send, SendState
 from campaigns.sequences import activate, create_sequence
 from nurture.config import Settings
 from nurture.db.engine import make_sessionmaker
 from nurture.leads.capture import create_lead
 from nurture.leads.validation import validate_lead_input
 from nurture.mail.suppression import suppress
-from tests.campaigns.processes import engine_env, start, stop, wait_until
+from tests.campaigns.processes import engine_env, finished, start, stop, wait_until
 from tests.databases import migrated_database, postgresql_backend
 
 pytestmark = pytest.mark.skipif(not postgresql_backend(), reason="PostgreSQL only: SQLite claims each row durably")
@@ -162,11 +162,6 @@ def test_a_suppression_committed_after_the_reservation_still_stops_the_hand_over
     assert states["lead1@example.com"] == SendState.SKIPPED
 
 
-def _finished(engine) -> bool:
-    with make_sessionmaker(engine)() as session:
-        return not session.scalar(select(Enrollment.id).where(Enrollment.state == EnrollmentState.ACTIVE).limit(1))
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "server",
@@ -205,7 +200,7 @@ def test_a_worker_killed_mid_batch_leaves_its_rows_to_be_sent_once_unless_the_se
                 conn.execute(text("UPDATE send_reservations SET timeline = timeline - 1"))
         assert len(smtp_sink.received) == 1
         worker = start("worker", env, tmp_path / "w1.log")
-        assert wait_until(lambda: _finished(engine), 60), (tmp_path / "w1.log").read_text()
+        assert wait_until(lambda: finished(engine), 60), (tmp_path / "w1.log").read_text()
     finally:
         for process in (scheduler, worker):
             stop(process)
